@@ -1,0 +1,82 @@
+# matcloud: two commands do all set-up on a fresh machine.
+#   make run   venv, install, front-end libraries, an embedded instance with demo content, serve
+#   make test  dev dependencies (and Debian's chromium when missing), ruff, mypy, import-linter, pytest
+# The targets are exactly what CI (.ci/run) runs.
+
+PYTHON ?= python3
+VENV   ?= .venv
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DATA   ?= instance
+PYTEST_ARGS ?=
+
+BIN    := $(VENV)/bin
+VENDOR := src/matcloud/web/static/vendor
+
+.PHONY: run test install dev vendor chromium lint types imports pytest serve clean
+
+run: install vendor
+	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud init
+	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud demo
+	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
+
+test: dev vendor chromium lint types imports pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; } || \
+		{ echo "npm is needed for the front-end libraries: install Node.js and npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.stamp: node_modules/.package-lock.json
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/weas
+	cp node_modules/weas/dist/index.mjs node_modules/weas/dist/style.css $(VENDOR)/weas/
+	cp node_modules/plotly.js-dist-min/plotly.min.js $(VENDOR)/
+	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	touch $@
+
+vendor: $(VENDOR)/.stamp
+
+# Browser tests drive Debian's chromium; install it when missing and we may (root).
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "chromium is missing: browser tests will be skipped (sudo apt-get install chromium)"; fi; \
+	fi
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+types:
+	$(BIN)/mypy
+
+imports:
+	$(BIN)/lint-imports
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+serve:
+	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

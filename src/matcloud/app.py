@@ -1,0 +1,66 @@
+"""``create_app(settings)``: the whole site and API for one instance. Nothing is built at import
+time, so one process (a test, say) can build several apps with different settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from matcloud import __version__
+from matcloud.core.instance import Instance
+from matcloud.settings import Settings
+from matcloud.web import account_views, admin_views, ops, views
+from matcloud.web.errors import install_error_handlers
+from matcloud.web.observe import Metrics, ObserveMiddleware
+from matcloud.web.rendering import make_templates
+from matcloud.web.sections import default_sections
+from matcloud.web.security import verify_csrf
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
+    """Build the app. ``run_worker`` starts the in-process job worker with the app (serve)."""
+    instance = Instance.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if run_worker:
+            instance.jobs.start_worker(settings.worker_threads)
+        log.info("matcloud started", extra={"data_dir": str(settings.data_dir)})
+        try:
+            yield
+        finally:
+            instance.close()
+
+    app = FastAPI(
+        title=settings.site_name,
+        version=__version__,
+        lifespan=lifespan,
+        dependencies=[Depends(verify_csrf)],
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.instance = instance
+    app.state.sections = default_sections()
+    app.state.templates = make_templates()
+    app.state.metrics = Metrics(instance.jobs)
+    app.state.csrf_exempt = set()
+
+    install_error_handlers(app)
+    app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (views.router, account_views.router, admin_views.router, ops.router):
+        app.include_router(router)
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,115 @@
+"""Instance settings.
+
+Read from ``MATCLOUD_*`` environment variables, then from an optional ``matcloud.toml`` (in
+the working directory, or the path in ``MATCLOUD_CONFIG``), then defaults. A
+:class:`Settings` object is passed into :func:`matcloud.app.create_app`; nothing reads
+settings from a global, so one process can build two apps with different settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+GB = 1024**3
+MB = 1024**2
+
+
+class Settings(BaseSettings):
+    """Everything an operator may configure. Paths are resolved against ``data_dir``."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCLOUD_", extra="forbid")
+
+    data_dir: Path = Field(Path("instance"), description="Where the database, blobs and keys live")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file matcloud.db in the data dir"
+    )
+    blob_store: Literal["local"] = Field("local", description="Blob store backend")
+    blob_dir: Path | None = Field(None, description="Local blob store root; default data_dir/blobs")
+    job_queue: Literal["sqlite", "redis", "immediate"] = Field(
+        "sqlite", description="huey storage: sqlite (embedded), redis, or immediate (tests)"
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL for job_queue=redis")
+    job_queue_name: str = Field("matcloud", description="Name of the job queue (Redis key prefix)")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public URL of the site")
+    site_name: str = Field("matcloud", description="Name shown in the header and metadata")
+    doi_prefix: str = Field("10.99999", description="DOI prefix for minted DOIs")
+    max_record_bytes: int = Field(5 * GB, description="Upload limit per record")
+    max_aiida_record_bytes: int = Field(50 * GB, description="Limit for a record with an .aiida")
+    max_files_per_record: int = Field(100, description="File count limit per record")
+    max_form_bytes: int = Field(1 * MB, description="Largest accepted HTML form body")
+    mail_from: str = Field("matcloud@localhost", description="Sender address of site mail")
+    smtp_url: str | None = Field(None, description="smtp://host:port; unset = mail is logged")
+    secret_key: str | None = Field(
+        None, description="Signs cookies; default: generated once into data_dir/secret_key"
+    )
+    session_days: int = Field(14, description="Lifetime of a sign-in session")
+    secure_cookies: bool = Field(False, description="Set the Secure flag (serve over HTTPS)")
+    login_max_failures: int = Field(5, description="Failed sign-ins allowed per account/window")
+    login_max_failures_per_address: int = Field(20, description="Failed sign-ins per IP/window")
+    login_window_seconds: int = Field(900, description="Window of the sign-in rate limit")
+    log_format: Literal["json", "text"] = Field("json", description="Structured log output")
+    log_level: str = Field("INFO", description="Logging level")
+    worker_threads: int = Field(2, description="Threads of the in-process job worker")
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("MATCLOUD_CONFIG", "matcloud.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'matcloud.db'}"
+
+    @property
+    def resolved_blob_dir(self) -> Path:
+        return (self.blob_dir or self.data_dir / "blobs").expanduser().resolve()
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret_key"
+
+    def load_secret_key(self, create: bool = True) -> str:
+        """The configured key, else the one kept in the data dir (made on first use, mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_key_file
+        if path.exists():
+            return path.read_text().strip()
+        if not create:
+            raise FileNotFoundError(f"no secret key at {path}; run `matcloud init`")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key

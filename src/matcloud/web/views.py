@@ -1,0 +1,90 @@
+"""The shell's own pages: home, one index page per section, and site search."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from matcloud import __version__
+from matcloud.core.errors import NotFound
+from matcloud.web.rendering import Page, page
+from matcloud.web.sections import Section
+
+router = APIRouter()
+
+
+def _sections(request: Request) -> list[Section]:
+    sections: list[Section] = request.app.state.sections
+    return sections
+
+
+@page(router, "/")
+def home(request: Request) -> Page:
+    instance = request.app.state.instance
+    return Page(
+        "home.html",
+        {
+            "site": instance.settings.site_name,
+            "version": __version__,
+            "sections": [s.summary(instance) for s in _sections(request)],
+        },
+    )
+
+
+def _section_page(request: Request, slug: str) -> Page:
+    for section in _sections(request):
+        if section.slug == slug:
+            return Page(
+                "sections/index.html",
+                section.summary(request.app.state.instance),
+                title=section.title,
+            )
+    raise NotFound(f"There is no section '{slug}'.")
+
+
+@page(router, "/learn")
+def learn(request: Request) -> Page:
+    return _section_page(request, "learn")
+
+
+@page(router, "/work")
+def work(request: Request) -> Page:
+    return _section_page(request, "work")
+
+
+@page(router, "/discover")
+def discover(request: Request) -> Page:
+    return _section_page(request, "discover")
+
+
+@page(router, "/explore")
+def explore(request: Request) -> Page:
+    return _section_page(request, "explore")
+
+
+@page(router, "/archive")
+def archive(request: Request) -> Page:
+    return _section_page(request, "archive")
+
+
+@page(router, "/search")
+def search(request: Request, q: str = "") -> Page:
+    """Search what the site holds. Each installed section adds its own kinds of hits; the shell
+    itself searches the descriptions of the sections."""
+    terms = [t for t in q.lower().split() if t][:20]
+    hits = []
+    if terms:
+        for section in _sections(request):
+            text = " ".join([section.title, section.tagline, section.description, *section.offers])
+            haystack = text.lower()
+            if all(term in haystack for term in terms):
+                hits.append(
+                    {
+                        "kind": "section",
+                        "title": section.title,
+                        "summary": section.description,
+                        "url": f"/{section.slug}",
+                    }
+                )
+    return Page(
+        "search.html", {"q": q, "count": len(hits), "hits": hits}, title=f"Search: {q}" if q else ""
+    )

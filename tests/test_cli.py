@@ -1,0 +1,111 @@
+"""The ``matcloud`` command, run as a user would (a real process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcloud.core.auth import AuthService
+from matcloud.core.db import Database
+from matcloud.settings import Settings
+
+
+def run(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "MATCLOUD_DATA_DIR": str(settings.data_dir),
+        "MATCLOUD_DATABASE_URL": settings.resolved_database_url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "matcloud.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
+
+
+def test_help_lists_the_commands(settings: Settings) -> None:
+    out = run(settings, "--help").stdout
+    for command in ["init", "serve", "worker", "user", "token", "db", "demo"]:
+        assert f"  {command} " in out
+
+
+def test_init_is_idempotent_and_shows_the_password_once(settings: Settings) -> None:
+    first = run(settings, "init").stdout
+    assert "Admin account admin@localhost, password: " in first
+    password = first.split("password: ")[1].split()[0]
+    second = run(settings, "init").stdout
+    assert "password" not in second
+    assert "at revision 0001_core" in second
+    db = Database(settings.resolved_database_url)
+    try:
+        new = AuthService(db).sign_in("admin@localhost", password, address="cli")
+        assert new.identity.role.value == "admin"
+    finally:
+        db.dispose()
+    assert (settings.data_dir / "secret_key").exists()
+
+
+def test_user_and_token_create(settings: Settings) -> None:
+    run(settings, "init")
+    made = run(settings, "user", "create", "mod@example.org", "--role", "moderator").stdout
+    assert "Created mod@example.org (moderator)" in made
+    assert "Password (shown once): " in made
+    token = run(settings, "token", "create", "mod@example.org").stdout.strip().splitlines()[-1]
+    db = Database(settings.resolved_database_url)
+    try:
+        identity = AuthService(db).identity_from_token(token)
+        assert identity is not None and identity.email == "mod@example.org"
+    finally:
+        db.dispose()
+
+
+def test_cli_errors_are_clear(settings: Settings) -> None:
+    run(settings, "init")
+    duplicate = run(settings, "user", "create", "admin@localhost", check=False)
+    assert duplicate.returncode == 1
+    assert "exists already" in duplicate.stderr
+    bad = run(settings, "user", "create", "nope", "--password", "short", check=False)
+    assert bad.returncode == 1 and "email: is not an e-mail address" in bad.stderr
+    missing = run(settings, "token", "create", "ghost@example.org", check=False)
+    assert missing.returncode == 1 and "No account for ghost@example.org" in missing.stderr
+
+
+def test_db_upgrade_and_current(settings: Settings) -> None:
+    out = run(settings, "db", "upgrade").stdout
+    assert "at revision 0001_core" in out
+    current = run(settings, "db", "current").stdout
+    assert "current: 0001_core" in current and "head:    0001_core" in current
+
+
+def test_demo_is_idempotent_and_labelled(settings: Settings) -> None:
+    run(settings, "init")
+    first = run(settings, "demo").stdout
+    assert first.count("password (shown once)") == 2
+    second = run(settings, "demo").stdout
+    assert "password" not in second and second.count("exists") == 2
+
+
+@pytest.mark.parametrize("command", [["serve", "--help"], ["worker", "--help"]])
+def test_long_running_commands_have_help(settings: Settings, command: list[str]) -> None:
+    assert "Usage:" in run(settings, *command).stdout
+
+
+def test_data_dir_option(tmp_path: Path, settings: Settings) -> None:
+    target = tmp_path / "other"
+    env_settings = settings.model_copy(update={"data_dir": target})
+    proc = subprocess.run(
+        [sys.executable, "-m", "matcloud.cli", "--data-dir", str(target), "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MATCLOUD_")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (env_settings.data_dir / "matcloud.db").exists()
