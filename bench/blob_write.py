@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -64,22 +65,30 @@ def make_source(path: Path, size: int) -> None:
         os.fsync(handle.fileno())
 
 
-def time_cp(source: Path, target: Path) -> float:
-    started = time.perf_counter()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_cp(source: Path, target: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + sys of cp and sync) of one copy."""
+    cpu, started = children_cpu(), time.perf_counter()
     subprocess.run(["cp", str(source), str(target)], check=True)
     subprocess.run(["sync", "-f", str(target)], check=True)
     elapsed = time.perf_counter() - started
     target.unlink()
-    return elapsed
+    return elapsed, children_cpu() - cpu
 
 
-def time_put(store: LocalBlobStore, source: Path) -> float:
-    started = time.perf_counter()
+def time_put(store: LocalBlobStore, source: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + sys of this process, all threads) of one put."""
+    cpu, started = time.process_time(), time.perf_counter()
     with source.open("rb") as handle:
         info = store.put(handle)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     store.delete(info.id)
-    return elapsed
+    return elapsed, cpu
 
 
 def child_peak_rss(store_dir: Path, source: str) -> int:
@@ -91,6 +100,10 @@ def child_peak_rss(store_dir: Path, source: str) -> int:
         text=True,
     )
     return int(result.stdout.strip()) * 1024
+
+
+def format_runs(runs: list[tuple[float, float]]) -> str:
+    return ", ".join(f"{wall:.2f} ({cpu:.2f})" for wall, cpu in runs)
 
 
 def main() -> None:
@@ -115,13 +128,13 @@ def main() -> None:
     store = LocalBlobStore(work / "store")
     try:
         make_source(source, size)
-        cp_times: list[float] = []
-        put_times: list[float] = []
+        cp_runs: list[tuple[float, float]] = []
+        put_runs: list[tuple[float, float]] = []
         for _ in range(args.repeat):
             os.sync()  # nothing dirty from the previous run is flushed on the next one's clock
-            cp_times.append(time_cp(source, copy))
+            cp_runs.append(time_cp(source, copy))
             os.sync()
-            put_times.append(time_put(store, source))
+            put_runs.append(time_put(store, source))
         baseline_rss = child_peak_rss(work / "store", "-")
         big_rss = child_peak_rss(work / "store", str(source))
     finally:
@@ -131,8 +144,8 @@ def main() -> None:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
 
-    cp_rate = size / MIB / statistics.median(cp_times)
-    put_rate = size / MIB / statistics.median(put_times)
+    cp_rate = size / MIB / statistics.median(run[0] for run in cp_runs)
+    put_rate = size / MIB / statistics.median(run[0] for run in put_runs)
     mib = f"{size / MIB:.0f} MiB"
     print(f"# blob write benchmark, {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
     print(
@@ -144,8 +157,8 @@ def main() -> None:
     print(f"| `cp` + `sync -f`, median | {cp_rate:.0f} MiB/s |")
     print(f"| `LocalBlobStore.put` (md5 + sha256 + fsync), median | {put_rate:.0f} MiB/s |")
     print(f"| ratio ours / cp | {put_rate / cp_rate:.2f} |")
-    print(f"| all runs, cp (s) | {', '.join(f'{t:.2f}' for t in cp_times)} |")
-    print(f"| all runs, put (s) | {', '.join(f'{t:.2f}' for t in put_times)} |")
+    print(f"| cp runs: wall s (CPU s) | {format_runs(cp_runs)} |")
+    print(f"| put runs: wall s (CPU s) | {format_runs(put_runs)} |")
     print(f"| peak RSS, child putting 1 MiB (baseline) | {baseline_rss / MIB:.1f} MiB |")
     print(f"| peak RSS, child putting {mib} | {big_rss / MIB:.1f} MiB |")
     print(f"| difference | {(big_rss - baseline_rss) / MIB:+.1f} MiB |")

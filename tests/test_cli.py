@@ -109,3 +109,45 @@ def test_data_dir_option(tmp_path: Path, settings: Settings) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert (env_settings.data_dir / "matcloud.db").exists()
+
+
+def test_serve_answers_and_stops_cleanly(settings: Settings) -> None:
+    """`matcloud serve` as `make run` starts it: the site answers, Ctrl-C stops it."""
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    run(settings, "init")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "MATCLOUD_DATA_DIR": str(settings.data_dir),
+        "MATCLOUD_DATABASE_URL": settings.resolved_database_url,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "matcloud.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        health = None
+        while time.monotonic() < deadline and health is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert health is not None and health.json()["status"] == "ok"
+        home = httpx.get(f"http://127.0.0.1:{port}/")
+        assert home.status_code == 200 and "ARCHIVE" in home.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert '"path": "/healthz"' in stderr  # structured request log lines

@@ -48,7 +48,7 @@ class Instance:
         )
 
     def close(self) -> None:
-        self.jobs.stop_worker()
+        self.jobs.close()
         self.db.dispose()
 
 

@@ -73,6 +73,7 @@ def problem(
         log.exception("error page without the shell")
         context.update(
             request=request,
+            static_url="/static/",
             site_name="matcloud",
             sections=[],
             identity=None,

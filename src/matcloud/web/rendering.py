@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import jinja2
 from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
@@ -62,7 +63,9 @@ def make_templates(extra_dirs: list[Path] | None = None) -> Jinja2Templates:
 def render(request: Request, page: Page) -> Response:
     """The page as HTML, or its data as JSON when the client asked for the twin."""
     if wants_json(request):
-        return JSONResponse(page.data, status_code=page.status, headers=page.headers)
+        return JSONResponse(
+            jsonable_encoder(page.data), status_code=page.status, headers=page.headers
+        )
     templates: Jinja2Templates = request.app.state.templates
     context = {
         "page": page.data,
@@ -83,6 +86,7 @@ def shell_context(request: Request) -> dict[str, Any]:
     identity = security.current_identity(request)
     return {
         "request": request,
+        "static_url": request.scope.get("root_path", "") + "/static/",
         "site_name": state.instance.settings.site_name,
         "sections": state.sections,
         "identity": identity,
