@@ -9,6 +9,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA   ?= instance
 PYTEST_ARGS ?=
+# a person at a terminal reads text logs; production keeps the default JSON lines
+export MATCLOUD_LOG_FORMAT ?= text
 
 BIN    := $(VENV)/bin
 VENDOR := src/matcloud/web/static/vendor

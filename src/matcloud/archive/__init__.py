@@ -1,0 +1,1 @@
+"""ARCHIVE: the moderated research-data repository (drafts, files, review, DOIs, versions)."""
