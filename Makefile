@@ -10,7 +10,7 @@ PORT   ?= 8000
 DATA   ?= instance
 PYTEST_ARGS ?=
 # a person at a terminal reads text logs; production keeps the default JSON lines
-export MATCLOUD_LOG_FORMAT ?= text
+LOG_FORMAT ?= text
 
 BIN    := $(VENV)/bin
 VENDOR := src/matcloud/web/static/vendor
@@ -20,7 +20,7 @@ VENDOR := src/matcloud/web/static/vendor
 run: install vendor
 	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud init
 	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud demo
-	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
+	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
 
 test: dev vendor chromium lint types imports pytest
 
@@ -78,7 +78,7 @@ pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 serve:
-	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
+	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -127,6 +127,7 @@ def test_serve_answers_and_stops_cleanly(settings: Settings) -> None:
         **os.environ,
         "MATCLOUD_DATA_DIR": str(settings.data_dir),
         "MATCLOUD_DATABASE_URL": settings.resolved_database_url,
+        "MATCLOUD_LOG_FORMAT": "json",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "matcloud.cli", "serve", "--port", str(port)],
