@@ -12,7 +12,9 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from matcloud import __version__
+from matcloud.archive import api as archive_api
 from matcloud.core.instance import Instance
+from matcloud.platform import Platform
 from matcloud.settings import Settings
 from matcloud.web import account_views, admin_views, ops, views
 from matcloud.web.errors import install_error_handlers
@@ -29,6 +31,7 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     """Build the app. ``run_worker`` starts the in-process job worker with the app (serve)."""
     instance = Instance.open(settings)
+    platform = Platform.build(instance)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,15 +53,23 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.instance = instance
+    app.state.archive = platform.archive
     app.state.sections = default_sections()
-    app.state.templates = make_templates()
+    app.state.templates = make_templates([Path(archive_api.__file__).parent / "templates"])
     app.state.metrics = Metrics(instance.jobs)
     app.state.csrf_exempt = set()
 
     install_error_handlers(app)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (views.router, account_views.router, admin_views.router, ops.router):
+    for router in (
+        views.router,
+        account_views.router,
+        admin_views.router,
+        ops.router,
+        archive_api.router,
+        archive_api.public,
+    ):
         app.include_router(router)
     return app
 

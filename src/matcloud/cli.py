@@ -112,7 +112,10 @@ def worker(ctx: Context, threads: int | None) -> None:
 
     settings = ctx.settings()
     configure_logging(settings.log_format, settings.log_level)
+    from matcloud.platform import Platform
+
     instance = Instance.open(settings)
+    Platform.build(instance)  # registers every section's jobs
     try:
         instance.jobs.run_worker(threads or settings.worker_threads)
     finally:

@@ -67,6 +67,15 @@ class Conflict(MatcloudError):
     title = "Conflict"
 
 
+class Gone(MatcloudError):
+    status = 410
+    title = "Gone"
+
+    def __init__(self, detail: str = "", tombstone: dict[str, object] | None = None) -> None:
+        super().__init__(detail)
+        self.tombstone = dict(tombstone or {})
+
+
 class TooLarge(MatcloudError):
     status = 413
     title = "Too large"
@@ -89,6 +98,7 @@ class Unavailable(MatcloudError):
 __all__ = [
     "Conflict",
     "FieldError",
+    "Gone",
     "MatcloudError",
     "NotAuthenticated",
     "NotFound",

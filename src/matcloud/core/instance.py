@@ -14,6 +14,7 @@ from matcloud.core.auth import AuthService
 from matcloud.core.db import Database
 from matcloud.core.errors import Conflict
 from matcloud.core.jobs import JobQueue
+from matcloud.core.mail import Mailer
 from matcloud.core.models import Role
 from matcloud.core.storage import BlobStore, open_blob_store
 from matcloud.settings import Settings
@@ -26,17 +27,20 @@ class Instance:
     blobs: BlobStore
     jobs: JobQueue
     auth: AuthService
+    mail: Mailer
     secret_key: str = field(repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> Instance:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(settings.resolved_database_url)
+        jobs = JobQueue(settings, db)
         return cls(
             settings=settings,
             db=db,
             blobs=open_blob_store(settings),
-            jobs=JobQueue(settings, db),
+            jobs=jobs,
+            mail=Mailer(settings, db, jobs),
             auth=AuthService(
                 db,
                 session_days=settings.session_days,

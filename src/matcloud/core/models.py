@@ -119,4 +119,29 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-__all__ = ["ApiToken", "JobRun", "JobStatus", "LoginAttempt", "Role", "User", "UserSession"]
+class OutboxMessage(Base):
+    """A notification e-mail: queued in the same transaction as the event it tells about, sent
+    by a job (SMTP when configured; otherwise kept here for admins to read)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_addr: Mapped[str] = mapped_column(String(320), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery: Mapped[str] = mapped_column(String(16), default="queued")  # queued/smtp/logged
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+__all__ = [
+    "ApiToken",
+    "JobRun",
+    "JobStatus",
+    "LoginAttempt",
+    "OutboxMessage",
+    "Role",
+    "User",
+    "UserSession",
+]

@@ -3,8 +3,8 @@
 Identity: ``Authorization: Bearer <token>`` (personal API token) or the ``mc_session`` cookie,
 an itsdangerous-signed random session id (HttpOnly, SameSite=Lax, Secure when configured).
 
-CSRF: every unsafe request (POST/PUT/PATCH/DELETE) made with ambient browser credentials must
-carry a token, in the ``csrf_token`` form field or the ``X-CSRF-Token`` header, equal to an HMAC
+CSRF: every unsafe request (POST/PUT/PATCH/DELETE) made with ambient browser credentials (the
+session cookie), and every form post (sign-in included, against login CSRF), must carry a token, in the ``csrf_token`` form field or the ``X-CSRF-Token`` header, equal to an HMAC
 of the ``mc_csrf`` cookie under the instance's secret key ("signed double submit"). A request that
 authenticates with a bearer token carries no ambient credential and needs none. The check runs
 as an app-wide dependency, so no write route can forget it.
@@ -144,9 +144,12 @@ async def verify_csrf(request: Request) -> None:
         return
     if request.url.path in request.app.state.csrf_exempt:
         return
+    is_form = request.headers.get("content-type", "").startswith(FORM_TYPES)
+    if SESSION_COOKIE not in request.cookies and not is_form:
+        return  # no ambient credential to abuse (an API call without a token is anonymous)
     cookie = request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+    if sent is None and is_form:
         form = await request.form()
         field = form.get(CSRF_FIELD)
         sent = field if isinstance(field, str) else None

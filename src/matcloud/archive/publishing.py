@@ -1,0 +1,174 @@
+"""Publication (a version frozen, DOIs reserved and registered), corrections, retraction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from matcloud.archive.context import ArchiveContext, get_version
+from matcloud.archive.drafts import open_request
+from matcloud.archive.metadata import completeness_errors, parse_metadata
+from matcloud.archive.models import (
+    FileStatus,
+    Record,
+    RequestEvent,
+    RequestStatus,
+    Version,
+    VersionState,
+)
+from matcloud.archive.search_docs import search_doc
+from matcloud.archive.serialize import version_json
+from matcloud.core.auth import Identity, require_role
+from matcloud.core.db import UnitOfWork, utcnow
+from matcloud.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from matcloud.core.models import Role
+
+REGISTER_DOI_JOB = "archive.register_doi"
+TOMBSTONE_DOI_JOB = "archive.tombstone_doi"
+
+
+def publishable_errors(version: Version) -> list[FieldError]:
+    errors = list(completeness_errors(version.metadata_json))
+    if not version.files:
+        errors.append(FieldError("files", "a record needs at least one file"))
+    errors += [
+        FieldError(f"files.{f.key}", "is not committed yet (finish or delete the upload)")
+        for f in version.files
+        if f.status != FileStatus.COMPLETED
+    ]
+    return errors
+
+
+class Publisher:
+    def __init__(self, ctx: ArchiveContext) -> None:
+        self.ctx = ctx
+        ctx.jobs.register(REGISTER_DOI_JOB, self._register_doi, retries=8, retry_delay=30)
+        ctx.jobs.register(TOMBSTONE_DOI_JOB, self._tombstone_doi, retries=8, retry_delay=30)
+
+    def publish(self, identity: Identity, version_id: str) -> dict[str, Any]:
+        """Moderators publish directly (accepting a review request also lands here)."""
+        require_role(identity, Role.MODERATOR)
+        with self.ctx.db.unit_of_work() as uow:
+            version = get_version(uow.session, version_id)
+            self.publish_in(uow, identity, version)
+            return version_json(self.ctx, version)
+
+    def publish_in(self, uow: UnitOfWork, identity: Identity, version: Version) -> None:
+        if version.state not in (VersionState.DRAFT, VersionState.IN_REVIEW):
+            raise Conflict(f"{version.id} is {version.state.value}; only drafts are published.")
+        errors = publishable_errors(version)
+        if errors:
+            raise ValidationFailed(f"{version.id} cannot be published yet.", errors)
+        session, record, now = uow.session, version.record, utcnow()
+        metadata = dict(version.metadata_json)
+        metadata.setdefault("publication_date", now.date().isoformat())
+        metadata.setdefault("publisher", self.ctx.settings.site_name)
+        version.metadata_json = parse_metadata(metadata)
+        version.doi = self.ctx.pids.mint(version.id)
+        self.ctx.pids.reserve(session, version.doi, "version", version.id)
+        if record.concept_doi is None:
+            record.concept_doi = self.ctx.pids.mint(record.id)
+            self.ctx.pids.reserve(session, record.concept_doi, "concept", record.id)
+        version.state = VersionState.PUBLISHED
+        version.published_at = version.updated_at = now
+        latest = session.get(Version, record.latest_version_id or "")
+        if latest is None or latest.index < version.index:
+            record.latest_version_id = version.id
+        request = open_request(session, version.id)
+        if request is not None:
+            request.status, request.closed_at, request.updated_at = (
+                RequestStatus.ACCEPTED,
+                now,
+                now,
+            )
+            session.add(RequestEvent(request=request, type="accepted", actor_id=identity.user_id))
+        session.flush()
+        self.index(uow, record)
+        self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, version.doi)
+        self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, record.concept_doi)
+
+    def apply_correction(self, uow: UnitOfWork, version: Version) -> None:
+        if version.pending_metadata is None:
+            raise Conflict(f"{version.id} has no pending correction.")
+        version.metadata_json = version.pending_metadata
+        version.pending_metadata = None
+        version.revision += 1
+        version.updated_at = utcnow()
+        uow.session.flush()
+        self.index(uow, version.record)
+        if version.doi:
+            self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, version.doi)
+
+    def index(self, uow: UnitOfWork, record: Record) -> None:
+        """Keep the search index on the record's latest visible version (or drop it)."""
+        from matcloud.archive import search
+
+        latest = uow.session.get(Version, record.latest_version_id or "")
+        if latest is None or latest.state != VersionState.PUBLISHED:
+            search.delete(uow.session, record.id)
+        else:
+            search.upsert(uow.session, search_doc(latest))
+
+    def retract(self, identity: Identity, target_id: str, reason: str) -> dict[str, Any]:
+        """Remove a record (``2026.17``: every version) or one version; DOIs keep resolving to
+        the tombstone."""
+        require_role(identity, Role.MODERATOR)
+        reason = reason.strip()
+        if len(reason) < 5:
+            raise ValidationFailed(
+                "Say why.", [FieldError("reason", "is required (shown on the tombstone)")]
+            )
+        with self.ctx.db.unit_of_work() as uow:
+            session, now = uow.session, utcnow()
+            record = session.get(Record, target_id.split("v")[0])
+            if record is None:
+                raise NotFound(f"There is no record {target_id}.")
+            targets = [
+                v
+                for v in record.versions
+                if v.state == VersionState.PUBLISHED and (v.id == target_id or record.id == target_id)
+            ]
+            if not targets:
+                raise Conflict(f"{target_id} has no published version to remove.")
+            for version in targets:
+                version.state, version.retracted_at, version.updated_at = (
+                    VersionState.RETRACTED,
+                    now,
+                    now,
+                )
+                if version.doi:
+                    self.ctx.jobs.enqueue_after_commit(uow, TOMBSTONE_DOI_JOB, version.doi)
+            record.retraction_reason = reason
+            remaining = [v for v in record.versions if v.state == VersionState.PUBLISHED]
+            record.latest_version_id = remaining[-1].id if remaining else record.latest_version_id
+            if not remaining:
+                record.retracted_at = now
+                if record.concept_doi:
+                    self.ctx.jobs.enqueue_after_commit(uow, TOMBSTONE_DOI_JOB, record.concept_doi)
+            elif record.concept_doi:
+                self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, record.concept_doi)
+            session.flush()
+            self.index(uow, record)
+            return {"id": target_id, "retracted": [v.id for v in targets], "reason": reason}
+
+    # -- DOI jobs ---------------------------------------------------------------------------
+
+    def _landing_url(self, session: Session, doi: str) -> str:
+        from matcloud.archive.pids import resolve
+
+        pid = resolve(session, doi)
+        if pid is None:
+            raise NotFound(f"DOI {doi} is unknown.")
+        return self.ctx.url(f"/records/{pid.target_id}")
+
+    def _register_doi(self, doi: str) -> None:
+        with self.ctx.db.unit_of_work() as uow:
+            self.ctx.pids.register(uow.session, doi, self._landing_url(uow.session, doi))
+
+    def _tombstone_doi(self, doi: str) -> None:
+        with self.ctx.db.unit_of_work() as uow:
+            self.ctx.pids.tombstone(uow.session, doi, self._landing_url(uow.session, doi))
+
+
+__all__ = ["Publisher", "publishable_errors"]

@@ -1,0 +1,49 @@
+"""The ARCHIVE's services, built once per instance: drafts, files, review, publishing, reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matcloud.archive.context import COLLECT_BLOB_JOB, ArchiveContext
+from matcloud.archive.drafts import DraftService
+from matcloud.archive.files import FileService
+from matcloud.archive.pids import LocalPidProvider, PidProvider
+from matcloud.archive.publishing import Publisher
+from matcloud.archive.records import RecordService
+from matcloud.archive.review import ReviewService
+from matcloud.core.instance import Instance
+
+
+@dataclass
+class ArchiveService:
+    ctx: ArchiveContext
+    drafts: DraftService
+    files: FileService
+    publisher: Publisher
+    review: ReviewService
+    records: RecordService
+
+    @classmethod
+    def build(cls, instance: Instance, pids: PidProvider | None = None) -> ArchiveService:
+        ctx = ArchiveContext(
+            settings=instance.settings,
+            db=instance.db,
+            blobs=instance.blobs,
+            jobs=instance.jobs,
+            mail=instance.mail,
+            pids=pids or LocalPidProvider(instance.settings.doi_prefix),
+        )
+        files = FileService(ctx)
+        instance.jobs.register(COLLECT_BLOB_JOB, files.collect_blob, retries=3, retry_delay=60)
+        publisher = Publisher(ctx)
+        return cls(
+            ctx=ctx,
+            drafts=DraftService(ctx),
+            files=files,
+            publisher=publisher,
+            review=ReviewService(ctx, publisher),
+            records=RecordService(ctx),
+        )
+
+
+__all__ = ["ArchiveService"]
