@@ -16,8 +16,7 @@ CHECKLIST = {k: True for k in ["scope", "paper", "formats", "reuse", "rights"]}
 
 def bearer(app: FastAPI, email: str, role: Role = Role.USER, name: str = "") -> dict[str, str]:
     auth = app.state.instance.auth
-    auth.create_user(None, email, name or email.split("@")[0].title(), password=PASSWORD,
-                     role=role)
+    auth.create_user(None, email, name or email.split("@")[0].title(), password=PASSWORD, role=role)
     token = auth.create_token(None, email, "tests").secret
     return {"Authorization": f"Bearer {token}"}
 
@@ -55,8 +54,9 @@ def metadata(**overrides: Any) -> dict[str, Any]:
 def upload(
     client: TestClient, headers: dict[str, str], record_id: str, key: str, data: bytes
 ) -> dict[str, Any]:
-    init = client.post(f"/api/records/{record_id}/draft/files", json=[{"key": key}],
-                       headers=headers)
+    init = client.post(
+        f"/api/records/{record_id}/draft/files", json=[{"key": key}], headers=headers
+    )
     assert init.status_code == 201, init.text
     put = client.put(
         f"/api/records/{record_id}/draft/files/{key}/content",
@@ -91,8 +91,7 @@ def publish_via_review(
     )
     assert submitted.status_code == 202, submitted.text
     request_id = submitted.json()["id"]
-    accepted = client.post(f"/api/requests/{request_id}/actions/accept", json={},
-                           headers=moderator)
+    accepted = client.post(f"/api/requests/{request_id}/actions/accept", json={}, headers=moderator)
     assert accepted.status_code == 200, accepted.text
     body: dict[str, Any] = client.get(f"/api/records/{record_id}").json()
     return body

@@ -20,7 +20,7 @@ from matcloud.web import account_views, admin_views, ops, views
 from matcloud.web.errors import install_error_handlers
 from matcloud.web.observe import Metrics, ObserveMiddleware
 from matcloud.web.rendering import make_templates
-from matcloud.web.sections import default_sections
+from matcloud.web.sections import Section, Stat, default_sections
 from matcloud.web.security import verify_csrf
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.state.instance = instance
     app.state.archive = platform.archive
     app.state.sections = default_sections()
+    install_sections(app.state.sections, platform)
     app.state.templates = make_templates([Path(archive_api.__file__).parent / "templates"])
     app.state.metrics = Metrics(instance.jobs)
     app.state.csrf_exempt = set()
@@ -72,6 +73,19 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     ):
         app.include_router(router)
     return app
+
+
+def install_sections(sections: list[Section], platform: Platform) -> None:
+    """Give each installed section its live counts and its links on the home page."""
+    from matcloud.archive.records import archive_stats
+
+    archive = next(s for s in sections if s.slug == "archive")
+    archive.stats = lambda: [Stat(*row) for row in archive_stats(platform.archive.ctx)]
+    archive.links = [
+        ("Browse records", "/records"),
+        ("Deposit data", "/uploads/new"),
+        ("My uploads", "/uploads"),
+    ]
 
 
 __all__ = ["create_app"]

@@ -128,10 +128,11 @@ def demo(ctx: Context) -> None:
     """Load the demo content of every installed section (idempotent, labelled as demo)."""
     from matcloud.core.instance import Instance
     from matcloud.demo import load_demo
+    from matcloud.platform import Platform
 
-    instance = Instance.open(ctx.settings())
+    instance = Instance.open(ctx.settings(job_queue="immediate"))
     try:
-        for line in load_demo(instance):
+        for line in load_demo(Platform.build(instance)):
             click.echo(line)
     finally:
         instance.close()

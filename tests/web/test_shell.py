@@ -27,19 +27,34 @@ def test_home_presents_the_five_sections_in_navigation_order(client: TestClient)
 def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
     data = client.get("/index.json").json()
     assert [s["title"].upper() for s in data["sections"]] == NAV
-    assert all(s["installed"] is False and s["stats"] == [] for s in data["sections"])
+    installed = {s["slug"]: s["installed"] for s in data["sections"]}
+    assert installed == {
+        "learn": False,
+        "work": False,
+        "discover": False,
+        "explore": False,
+        "archive": True,
+    }
+    archive = data["sections"][-1]
+    assert {s["label"]: s["value"] for s in archive["stats"]} == {
+        "records": 0,
+        "files": 0,
+        "gigabytes": 0,
+    }
     negotiated = client.get("/", headers={"Accept": "application/json"})
     assert negotiated.json() == data
 
 
 def test_each_section_page_says_honestly_what_is_there(client: TestClient) -> None:
-    for slug in ["learn", "work", "discover", "explore", "archive"]:
+    for slug in ["learn", "work", "discover", "explore"]:
         page = client.get(f"/{slug}")
         assert page.status_code == 200
         assert "Not yet available on this instance" in page.text
         assert 'aria-current="page"' in page.text
         twin = client.get(f"/{slug}.json").json()
         assert twin["slug"] == slug and twin["installed"] is False and twin["offers"]
+    archive = client.get("/archive")
+    assert "Not yet available" not in archive.text and "Deposit data" in archive.text
 
 
 def test_unknown_page_is_a_404_page_for_people(client: TestClient) -> None:

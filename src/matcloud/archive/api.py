@@ -48,15 +48,20 @@ def content_length(request: Request) -> int | None:
     if value is None:
         return None
     if not value.isdigit():
-        raise ValidationFailed("Bad Content-Length.", [FieldError("Content-Length", "not a number")])
+        raise ValidationFailed(
+            "Bad Content-Length.", [FieldError("Content-Length", "not a number")]
+        )
     return int(value)
 
 
 def sync_chunks(stream: AsyncIterator[bytes]) -> Iterator[bytes]:
     """The request body as a sync iterator for a worker thread (pulls from the event loop)."""
+    async def next_chunk() -> bytes:
+        return await stream.__anext__()
+
     while True:
         try:
-            chunk = anyio.from_thread.run(stream.__anext__)
+            chunk: bytes = anyio.from_thread.run(next_chunk)
         except StopAsyncIteration:
             return
         if chunk:
@@ -123,8 +128,12 @@ def publish(record_id: str, who: Who, archive: Archive) -> JSONResponse:
 
 @router.post("/records/{record_id}/draft/actions/submit-review", status_code=202)
 def submit_review(
-    record_id: str, who: Who, archive: Archive, data: Annotated[dict[str, Any], Body()] = {}
+    record_id: str,
+    who: Who,
+    archive: Archive,
+    data: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> JSONResponse:
+    data = data or {}
     checklist = data.get("checklist") if isinstance(data.get("checklist"), dict) else {}
     comment = data.get("comment") or data.get("payload", {}).get("content", "")
     return JSONResponse(
@@ -220,7 +229,9 @@ def commit_file(
     data: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> dict[str, Any]:
     checksum = (data or {}).get("checksum")
-    return archive.files.commit(who, record_id, key, checksum if isinstance(checksum, str) else None)
+    return archive.files.commit(
+        who, record_id, key, checksum if isinstance(checksum, str) else None
+    )
 
 
 @router.delete("/records/{record_id}/draft/files/{key}", status_code=204)

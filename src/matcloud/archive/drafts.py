@@ -216,6 +216,7 @@ class DraftService:
             version = Version(
                 id=f"{record_id}v{index}", record=record, index=index, metadata_json=metadata
             )
+            session.add(version)
             for file in latest.files:
                 version.files.append(
                     File(

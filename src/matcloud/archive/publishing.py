@@ -127,7 +127,8 @@ class Publisher:
             targets = [
                 v
                 for v in record.versions
-                if v.state == VersionState.PUBLISHED and (v.id == target_id or record.id == target_id)
+                if v.state == VersionState.PUBLISHED
+                and (v.id == target_id or record.id == target_id)
             ]
             if not targets:
                 raise Conflict(f"{target_id} has no published version to remove.")

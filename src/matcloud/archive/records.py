@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from matcloud.archive.context import ArchiveContext, is_moderator, readable_version, tombstone_of
 from matcloud.archive.downloads import DownloadGrant, DownloadSigner
@@ -37,7 +38,7 @@ class RecordService:
 
     # -- records ----------------------------------------------------------------------------
 
-    def resolve_id(self, session: Any, identity: Identity, record_id: str) -> Version:
+    def resolve_id(self, session: Session, identity: Identity, record_id: str) -> Version:
         """``2026.17`` is the latest published version; ``2026.17v2`` that version."""
         if "v" in record_id:
             return readable_version(session, identity, record_id)
@@ -50,7 +51,9 @@ class RecordService:
             if drafts and (identity.user_id == record.owner_id or is_moderator(identity)):
                 return drafts[-1]
             if record.retracted_at is not None and record.versions:
-                raise Gone(f"Record {record_id} has been removed.", tombstone_of(record.versions[-1]))
+                raise Gone(
+                    f"Record {record_id} has been removed.", tombstone_of(record.versions[-1])
+                )
             raise NotFound(f"There is no record {record_id}.")
         return readable_version(session, identity, latest.id)
 
@@ -129,8 +132,11 @@ class RecordService:
                     select(Version).where(Version.id.in_([h.version_id for h in result.hits]))
                 )
             }
-            hits = [version_json(self.ctx, versions[h.version_id]) for h in result.hits
-                    if h.version_id in versions]
+            hits = [
+                version_json(self.ctx, versions[h.version_id])
+                for h in result.hits
+                if h.version_id in versions
+            ]
         body: dict[str, Any] = {
             "hits": {"total": result.total, "hits": hits},
             "aggregations": {
@@ -152,8 +158,7 @@ class RecordService:
             pid = session.get(Pid, doi)
             if pid is None or pid.status == "reserved":
                 raise NotFound(f"The DOI {doi} is not registered here.")
-            return {"doi": pid.doi, "status": pid.status, "target": pid.target_id,
-                    "url": pid.url}
+            return {"doi": pid.doi, "status": pid.status, "target": pid.target_id, "url": pid.url}
 
     # -- moderators -------------------------------------------------------------------------
 
@@ -198,8 +203,10 @@ class RecordService:
             if version is None:
                 raise NotFound("This download link is invalid.")
             if version.state == VersionState.RETRACTED:
-                raise Gone(f"Record {version.id} has been removed; its files are unavailable.",
-                           tombstone_of(version))
+                raise Gone(
+                    f"Record {version.id} has been removed; its files are unavailable.",
+                    tombstone_of(version),
+                )
             file = next((f for f in version.files if f.key == grant.key), None)
             if file is None or file.blob_id != grant.blob_id or file.sha256 is None:
                 raise NotFound("This download link is invalid.")
@@ -229,3 +236,26 @@ class RecordService:
 
 
 __all__ = ["Download", "RecordService"]
+
+
+def archive_stats(ctx: ArchiveContext) -> list[tuple[str, int, str | None]]:
+    """Live counts for the home page: published records, their files and bytes."""
+    from matcloud.archive.models import File
+
+    with ctx.db.read() as session:
+        published = (
+            select(Version.id)
+            .join(Record, Record.id == Version.record_id)
+            .where(Record.latest_version_id == Version.id, Version.state == VersionState.PUBLISHED)
+        )
+        records = session.scalar(select(func.count()).select_from(published.subquery())) or 0
+        files, size = session.execute(
+            select(func.count(File.id), func.coalesce(func.sum(File.size), 0)).where(
+                File.version_id.in_(published)
+            )
+        ).one()
+    return [
+        ("records", records, "/records"),
+        ("files", int(files or 0), None),
+        ("gigabytes", int((size or 0) // 1024**3), None),
+    ]

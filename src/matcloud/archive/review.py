@@ -27,13 +27,18 @@ from matcloud.core.models import Role, User
 
 #: What the moderators check, shown to the depositor, who confirms each point on submission.
 CRITERIA: list[tuple[str, str]] = [
-    ("scope", "The data comes from computational (or computational + experimental) materials "
-              "science research."),
+    (
+        "scope",
+        "The data comes from computational (or computational + experimental) materials "
+        "science research.",
+    ),
     ("paper", "The record names the paper or preprint the data supports."),
     ("formats", "The files are in open, documented formats, with a README that describes them."),
     ("reuse", "Someone else can understand and reuse the data from the record alone."),
-    ("rights", "I may publish these files under the chosen licence, and they contain no "
-               "personal data."),
+    (
+        "rights",
+        "I may publish these files under the chosen licence, and they contain no personal data.",
+    ),
 ]
 MAX_COMMENT = 20_000
 
@@ -60,7 +65,10 @@ class ReviewService:
     # -- depositor --------------------------------------------------------------------------
 
     def submit(
-        self, identity: Identity, version_id: str, checklist: dict[str, Any] | None = None,
+        self,
+        identity: Identity,
+        version_id: str,
+        checklist: dict[str, Any] | None = None,
         comment: str = "",
     ) -> dict[str, Any]:
         require_authenticated(identity)
@@ -103,7 +111,9 @@ class ReviewService:
                 event = "submitted"
             request.checklist = {key: True for key, _ in CRITERIA}
             session.add(
-                RequestEvent(request=request, type=event, actor_id=identity.user_id, content=comment)
+                RequestEvent(
+                    request=request, type=event, actor_id=identity.user_id, content=comment
+                )
             )
             session.flush()
             title = version.metadata_json.get("title", version_id)
@@ -176,7 +186,9 @@ class ReviewService:
             if version.state == VersionState.IN_REVIEW:
                 version.state = VersionState.DRAFT
             event = RequestEvent(
-                request=request, type="changes_requested", actor_id=identity.user_id,
+                request=request,
+                type="changes_requested",
+                actor_id=identity.user_id,
                 content=comment,
             )
             uow.session.add(event)
@@ -189,7 +201,9 @@ class ReviewService:
         comment = _text(comment, "payload.content", required=True)
         with self.ctx.db.unit_of_work() as uow:
             request = self._load(uow.session, identity, request_id)
-            result = self._close(uow, identity, request, RequestStatus.DECLINED, "declined", comment)
+            result = self._close(
+                uow, identity, request, RequestStatus.DECLINED, "declined", comment
+            )
             self._notify_owner(uow, request, "Declined", comment)
             return result
 
@@ -307,7 +321,8 @@ class ReviewService:
             "type": request.type.value,
             "status": request.status.value,
             "is_open": request.status.is_open,
-            "title": (version.metadata_json.get("title") if version else None) or request.version_id,
+            "title": (version.metadata_json.get("title") if version else None)
+            or request.version_id,
             "topic": {"record": request.version_id, "parent": record.id if record else None},
             "created_by": {"user": request.created_by, "name": owner.name if owner else None},
             "checklist": [

@@ -24,9 +24,7 @@ def search_doc(version: Version) -> SearchDoc:
         r.get("identifier", "") for r in meta.get("related_identifiers", [])
     ]
     date = meta.get("publication_date") or ""
-    extensions = sorted(
-        {f.key.rsplit(".", 1)[-1].lower() for f in version.files if "." in f.key}
-    )
+    extensions = sorted({f.key.rsplit(".", 1)[-1].lower() for f in version.files if "." in f.key})
     return SearchDoc(
         record_id=version.record_id,
         version_id=version.id,
@@ -41,7 +39,7 @@ def search_doc(version: Version) -> SearchDoc:
         has_aiida=any(f.key.lower().endswith(".aiida") for f in version.files),
         file_types=extensions,
         is_demo=version.record.is_demo,
-        published_at=version.published_at,
+        published_at=version.published_at or version.updated_at,
     )
 
 

@@ -180,7 +180,10 @@ def stream_zip(entries: Iterable[ZipEntry], *, force_zip64: bool = False) -> Ite
 
 
 def zip_size(entries: Iterable[ZipEntry], *, force_zip64: bool = False) -> int:
-    """The exact length of ``stream_zip(entries, force_zip64=...)``, without reading any entry."""
+    """The exact length of ``stream_zip(entries, force_zip64=...)``, without reading any entry.
+
+    Pass a list (not a one-shot iterator) when calling both functions on the same entries.
+    """
     return _layout(entries, force_zip64).total
 
 

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matcloud.core.errors import MatcloudError, RateLimited, ValidationFailed
+from matcloud.core.errors import Gone, MatcloudError, RateLimited, ValidationFailed
 from matcloud.web.rendering import shell_context, wants_json
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ def problem(
     *,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     title = TITLES.get(status, "Error")
     if is_api_request(request):
@@ -55,6 +56,7 @@ def problem(
         }
         if errors:
             body["errors"] = errors
+        body.update(extra or {})
         return JSONResponse(
             body, status_code=status, media_type="application/problem+json", headers=headers
         )
@@ -93,7 +95,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if exc.status == 401 and is_api_request(request):
         headers = {"WWW-Authenticate": 'Bearer realm="matcloud"'}
-    return problem(request, exc.status, exc.detail, errors=errors, headers=headers)
+    extra = {"tombstone": exc.tombstone} if isinstance(exc, Gone) else None
+    return problem(request, exc.status, exc.detail, errors=errors, headers=headers, extra=extra)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from matcloud.core.instance import Instance
 
 
 @dataclass(frozen=True)
@@ -28,15 +27,15 @@ class Section:
     tagline: str
     description: str
     offers: list[str]
-    stats: Callable[[Instance], list[Stat]] | None = None
+    stats: Callable[[], list[Stat]] | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def installed(self) -> bool:
         return self.stats is not None
 
-    def summary(self, instance: Instance) -> dict[str, Any]:
-        stats = self.stats(instance) if self.stats else []
+    def summary(self) -> dict[str, Any]:
+        stats = self.stats() if self.stats else []
         return {
             "slug": self.slug,
             "title": self.title,

@@ -25,7 +25,7 @@ def home(request: Request) -> Page:
         {
             "site": instance.settings.site_name,
             "version": __version__,
-            "sections": [s.summary(instance) for s in _sections(request)],
+            "sections": [s.summary() for s in _sections(request)],
         },
     )
 
@@ -35,7 +35,7 @@ def _section_page(request: Request, slug: str) -> Page:
         if section.slug == slug:
             return Page(
                 "sections/index.html",
-                section.summary(request.app.state.instance),
+                section.summary(),
                 title=section.title,
             )
     raise NotFound(f"There is no section '{slug}'.")
