@@ -86,10 +86,22 @@ def test_db_upgrade_and_current(settings: Settings) -> None:
 
 def test_demo_is_idempotent_and_labelled(settings: Settings) -> None:
     run(settings, "init")
+    db = Database(settings.resolved_database_url)
     first = run(settings, "demo").stdout
     assert first.count("password (shown once)") == 2
+    assert first.count("demo record ") == 3
     second = run(settings, "demo").stdout
-    assert "password" not in second and second.count("exists") == 2
+    assert "password" not in second and second.count("exist") == 3
+    from sqlalchemy import select
+
+    from matcloud.archive.models import Record
+
+    try:
+        with db.read() as session:
+            demo = session.scalars(select(Record.is_demo)).all()
+        assert demo == [True, True, True]
+    finally:
+        db.dispose()
 
 
 @pytest.mark.parametrize("command", [["serve", "--help"], ["worker", "--help"]])

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from matcloud import __version__
 from matcloud.archive import api as archive_api
+from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
 from matcloud.platform import Platform
 from matcloud.settings import Settings
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         ops.router,
         archive_api.router,
         archive_api.public,
+        archive_views_records.router,
     ):
         app.include_router(router)
     return app

@@ -212,3 +212,26 @@ def test_retraction_leaves_a_tombstone(app: FastAPI, client: TestClient) -> None
     assert client.get(f"/doi/{doi}", follow_redirects=False).status_code == 302
     hits = client.get("/api/records", params={"q": "silicon"}).json()["hits"]
     assert hits["total"] == 0
+
+
+def test_site_search_and_record_search_find_published_records(
+    app: FastAPI, client: TestClient
+) -> None:
+    ada = bearer(app, "ada@example.org")
+    mod = bearer(app, "mod@example.org", Role.MODERATOR)
+    draft_id = draft_with_file(client, ada, title="Draft about graphene that is not public")
+    record_id = draft_with_file(client, ada)
+    published = publish_via_review(client, ada, mod, record_id)
+    site = client.get("/search.json", params={"q": "silicon"}).json()
+    assert [h["url"] for h in site["hits"] if h["kind"] == "record"] == [f"/records/{record_id}"]
+    assert client.get("/search.json", params={"q": "graphene"}).json()["count"] == 0
+    by_doi = client.get("/api/records", params={"q": published["pids"]["doi"]["identifier"]})
+    assert [h["id"] for h in by_doi.json()["hits"]["hits"]] == [record_id]
+    facets = client.get("/api/records", params={"keywords": "phonons"}).json()
+    assert facets["hits"]["total"] == 1
+    buckets = {b["key"]: b["doc_count"] for b in facets["aggregations"]["keywords"]["buckets"]}
+    assert buckets == {"phonons": 1, "DFT": 1}
+    for hostile in ['"unbalanced', "(10.1038/s41597", "title:", "NEAR(", "a OR", "*"]:
+        assert client.get("/api/records", params={"q": hostile}).status_code == 200
+    assert client.get("/api/records", params={"sort": "sideways"}).status_code == 400
+    assert draft_id not in client.get("/api/records").text

@@ -39,7 +39,7 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
     assert {s["label"]: s["value"] for s in archive["stats"]} == {
         "records": 0,
         "files": 0,
-        "gigabytes": 0,
+        "MB of data": 0,
     }
     negotiated = client.get("/", headers={"Accept": "application/json"})
     assert negotiated.json() == data

@@ -257,5 +257,5 @@ def archive_stats(ctx: ArchiveContext) -> list[tuple[str, int, str | None]]:
     return [
         ("records", records, "/records"),
         ("files", int(files or 0), None),
-        ("gigabytes", int((size or 0) // 1024**3), None),
+        ("MB of data", int((size or 0) // 1_000_000), None),
     ]

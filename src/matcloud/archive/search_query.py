@@ -14,6 +14,7 @@ such reinterpretation is reported in :attr:`ParsedQuery.errors` so the page can 
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -151,8 +152,9 @@ def _term(
         stop = raw.strip("*+-()[]{}") not in _ELEMENTS
     else:
         stop = False
-    # A prefix is not stemmed: stemming "magnetis" would not be a prefix of "magnetism".
-    toks = [stem(w) for w in found[:-1]] + [found[-1] if prefix else stem(found[-1])]
+    toks = [stem(w) for w in found]
+    if prefix:  # what the typed prefix and its stem share: "lucas*" finds Lucas (indexed "luca")
+        toks[-1] = os.path.commonprefix([found[-1], toks[-1]])
     if len(toks) > MAX_TERMS:
         errors.append(f"A term was cut to its first {MAX_TERMS} words.")
         toks = toks[:MAX_TERMS]

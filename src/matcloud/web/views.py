@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from matcloud import __version__
 from matcloud.core.errors import NotFound
+from matcloud.web import security
 from matcloud.web.rendering import Page, page
 from matcloud.web.sections import Section
 
@@ -68,8 +69,8 @@ def archive(request: Request) -> Page:
 
 @page(router, "/search")
 def search(request: Request, q: str = "") -> Page:
-    """Search what the site holds. Each installed section adds its own kinds of hits; the shell
-    itself searches the descriptions of the sections."""
+    """Search what the site holds: the sections' descriptions and the archive's records (the
+    first 20; the archive's own search page has all of them, with facets)."""
     terms = [t for t in q.lower().split() if t][:20]
     hits = []
     if terms:
@@ -85,6 +86,27 @@ def search(request: Request, q: str = "") -> Page:
                         "url": f"/{section.slug}",
                     }
                 )
+    records_total = 0
+    if q.strip():
+        found = request.app.state.archive.records.search(
+            security.current_identity(request), q=q, size=20
+        )
+        records_total = found["hits"]["total"]
+        for record in found["hits"]["hits"]:
+            meta = record["metadata"]
+            names = [c["person_or_org"].get("name", "") for c in meta.get("creators", [])]
+            hits.append(
+                {
+                    "kind": "record",
+                    "title": meta.get("title", record["id"]),
+                    "summary": "; ".join(names[:5])
+                    + (" et al." if len(names) > 5 else "")
+                    + f" ({meta.get('publication_date', '')[:4]})",
+                    "url": f"/records/{record['id']}",
+                }
+            )
     return Page(
-        "search.html", {"q": q, "count": len(hits), "hits": hits}, title=f"Search: {q}" if q else ""
+        "search.html",
+        {"q": q, "count": len(hits), "hits": hits, "records_total": records_total},
+        title=f"Search: {q}" if q else "",
     )
