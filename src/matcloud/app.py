@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from matcloud import __version__
 from matcloud.archive import api as archive_api
+from matcloud.archive import views_deposit as archive_views_deposit
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
 from matcloud.platform import Platform
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         archive_api.router,
         archive_api.public,
         archive_views_records.router,
+        archive_views_deposit.router,
     ):
         app.include_router(router)
     return app

@@ -265,5 +265,9 @@ def db_current(ctx: Context) -> None:
         database.dispose()
 
 
+from matcloud.archive.cli import archive  # noqa: E402
+
+main.add_command(archive)
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

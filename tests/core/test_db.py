@@ -125,7 +125,7 @@ def test_models_match_the_migrations(db: Database) -> None:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         diff = compare_metadata(context, migrate.target_metadata())
-    assert diff == []
+    assert [d for d in diff if not migrate.is_backend_specific(d)] == []
 
 
 def test_utcnow_is_aware() -> None:

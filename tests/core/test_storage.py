@@ -211,7 +211,7 @@ def test_over_the_limit_stores_nothing(store: LocalBlobStore) -> None:
             consumed += 1
             yield b"x" * CHUNK_SIZE
 
-    with pytest.raises(TooLarge, match="exceeds the limit of 2 MB"):
+    with pytest.raises(TooLarge, match="exceeds the limit of 2 MiB"):
         store.put(endless(), max_bytes=limit)
 
     assert consumed == 3  # stopped at the first chunk past the limit
@@ -229,7 +229,7 @@ def test_exactly_at_the_limit_is_accepted(store: LocalBlobStore) -> None:
 
 @pytest.mark.parametrize(
     ("num_bytes", "text"),
-    [(0, "0 B"), (1023, "1023 B"), (1024, "1 KB"), (1536, "1.5 KB"), (5 * 1024**3, "5 GB")],
+    [(0, "0 B"), (1023, "1023 B"), (1024, "1 KiB"), (1536, "1.5 KiB"), (5 * 1024**3, "5 GiB")],
 )
 def test_format_size(num_bytes: int, text: str) -> None:
     assert format_size(num_bytes) == text

@@ -59,3 +59,15 @@ def test_only_admins_retry_jobs(immediate_app: FastAPI) -> None:
         token = csrf_from(client.get("/account").text)
         response = client.post("/admin/jobs/whatever/retry", data={"csrf_token": token})
         assert response.status_code == 403
+
+
+def test_outbox_is_visible_to_admins(app: FastAPI, client: TestClient) -> None:
+    instance = app.state.instance
+    with instance.db.unit_of_work() as uow:
+        instance.mail.queue(uow, "ada@example.org", "Review requested: Si phonons", "Body text")
+    make_user(app, "root@example.org", Role.ADMIN)
+    sign_in(client, "root@example.org")
+    data = client.get("/admin.json").json()
+    assert [m["subject"] for m in data["mail"]] == ["Review requested: Si phonons"]
+    assert data["mail"][0]["delivery"] == "queued"  # no worker in this test: not sent yet
+    assert "Review requested: Si phonons" in client.get("/admin").text

@@ -17,12 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from matcloud.archive.service import ArchiveService
 from matcloud.archive.zipstream import stream_zip, zip_size
 from matcloud.core.auth import Identity
-from matcloud.core.errors import FieldError, ValidationFailed
+from matcloud.core.errors import FieldError, NotFound, ValidationFailed
 from matcloud.web.fileresponse import blob_response
 from matcloud.web.security import current_identity
 
 router = APIRouter(prefix="/api", tags=["archive"])
 FACETS = ("keywords", "licence", "year", "has_aiida", "file_type")
+HANDOFF_BYTES = 1024 * 1024
 
 
 def identity_of(request: Request) -> Identity:
@@ -56,16 +57,24 @@ def content_length(request: Request) -> int | None:
 
 def sync_chunks(stream: AsyncIterator[bytes]) -> Iterator[bytes]:
     """The request body as a sync iterator for a worker thread (pulls from the event loop)."""
-    async def next_chunk() -> bytes:
-        return await stream.__anext__()
+    async def next_batch() -> bytes | None:
+        """At least 1 MiB per hand-off between the event loop and the worker thread (uvicorn
+        delivers the body in pieces of a few KiB; one hand-off each would cost more than the
+        copy)."""
+        pieces: list[bytes] = []
+        size = 0
+        async for piece in stream:
+            pieces.append(piece)
+            size += len(piece)
+            if size >= HANDOFF_BYTES:
+                break
+        return b"".join(pieces) if pieces else None
 
     while True:
-        try:
-            chunk: bytes = anyio.from_thread.run(next_chunk)
-        except StopAsyncIteration:
+        batch = anyio.from_thread.run(next_batch)
+        if batch is None:
             return
-        if chunk:
-            yield chunk
+        yield batch
 
 
 # -- records and drafts ------------------------------------------------------------------------
@@ -195,7 +204,7 @@ def get_draft_file(record_id: str, key: str, who: Who, archive: Archive) -> dict
     for entry in archive.drafts.get(who, record_id)["files"]["entries"]:
         if entry["key"] == key:
             return dict(entry)
-    raise ValidationFailed(f"{record_id} has no file {key!r}.")
+    raise NotFound(f"{record_id} has no file {key!r}.")
 
 
 @router.put("/records/{record_id}/draft/files/{key}/content")
@@ -259,7 +268,7 @@ def get_file(record_id: str, key: str, who: Who, archive: Archive) -> dict[str, 
     for entry in archive.records.get(who, record_id)["files"]["entries"]:
         if entry["key"] == key:
             return dict(entry)
-    raise ValidationFailed(f"{record_id} has no file {key!r}.")
+    raise NotFound(f"{record_id} has no file {key!r}.")
 
 
 @router.get("/records/{record_id}/files/{key}/content")

@@ -5,7 +5,7 @@ re-run: a file above one part is sent as numbered parts in parallel threads, eac
 on its own; the server keeps every complete part, so running the same upload again after a
 crash sends only the parts missing from the draft's ``transfer.received``. Memory stays flat:
 bodies stream from the file in chunks, and the sha256 sent at commit (so the server refuses a
-corrupt assembly) is computed by one more thread reading the file while the parts travel.
+corrupt assembly) is computed by one more thread reading the file alongside the parts.
 Downloads stream to ``<name>.part``, resume it with ``Range``, and become ``<name>`` only once
 the bytes hash to the sha256 the record announces.
 """
@@ -19,8 +19,9 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from threading import Event
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -57,27 +58,19 @@ class ClientError(Exception):
         except ValueError:
             body = None
         if isinstance(body, dict) and body.get("detail"):
-            errors = body.get("errors") if isinstance(body.get("errors"), list) else []
-            errors = [e for e in errors if isinstance(e, dict)]
+            listed = body.get("errors")
+            errors = [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
             return cls(str(body["detail"]), status=response.status_code, errors=errors)
-        try:
-            text = response.text.strip()[:200]
-        except httpx.ResponseNotRead:
-            text = ""
-        return cls(
-            f"{response.request.method} {response.request.url.path}: HTTP "
-            f"{response.status_code} {response.reason_phrase}" + (f": {text}" if text else ""),
-            status=response.status_code,
-        )
+        what = f"{response.request.method} {response.request.url.path}"
+        reason = f"HTTP {response.status_code} {response.reason_phrase}"
+        return cls(f"{what}: {reason}", status=response.status_code)
 
 
 def _retryable(error: Exception) -> bool:
     """Network errors and server-side failures are worth another try; refusals are not."""
-    if isinstance(error, httpx.TransportError):
-        return True
-    if not isinstance(error, ClientError):
-        return False
-    return error.network or (error.status is not None and error.status >= 500)
+    if isinstance(error, ClientError):
+        return error.network or (error.status or 0) >= 500
+    return isinstance(error, httpx.TransportError)
 
 
 class _Meter:
@@ -88,22 +81,24 @@ class _Meter:
         self.lock = threading.Lock()
 
     def add(self, count: int) -> None:
-        with self.lock:
+        with self.lock:  # reports in order, so a progress bar never steps back by mistake
             self.done += count
-            done = self.done
-        if self.progress is not None:
-            self.progress(done, self.total)
+            if self.progress is not None:
+                self.progress(self.done, self.total)
 
 
-def file_sha256(path: Path, stop: threading.Event | None = None) -> str:
-    """The sha256 of a file, read in chunks (``stop`` abandons it, e.g. when an upload fails)."""
-    hasher = hashlib.sha256()
+def _hash_into(hasher: Any, path: Path, stop: Event | None = None) -> Any:
+    """Feed a file to ``hasher`` in chunks (``stop`` abandons it, e.g. when an upload failed)."""
     with open(path, "rb", buffering=0) as handle:
         while chunk := handle.read(CHUNK):
             if stop is not None and stop.is_set():
                 raise ClientError(f"Hashing {path} was abandoned.")
             hasher.update(chunk)
-    return hasher.hexdigest()
+    return hasher
+
+
+def file_sha256(path: Path, stop: Event | None = None) -> str:
+    return str(_hash_into(hashlib.sha256(), path, stop).hexdigest())
 
 
 def _read_span(
@@ -177,11 +172,9 @@ class ArchiveClient:
         body: dict[str, Any] = self._call(method, url, **kwargs).json()
         return body
 
-    def _retrying(
-        self, what: str, attempt: Callable[[], None], stop: threading.Event | None = None
-    ) -> None:
+    def _retrying(self, what: str, attempt: Callable[[], None], stop: Event | None = None) -> None:
         """Run ``attempt`` until it succeeds, giving up after ``retries`` retries (or ``stop``)."""
-        stop = stop or threading.Event()
+        stop = stop or Event()
         for number in range(self.retries + 1):
             try:
                 attempt()
@@ -255,8 +248,9 @@ class ArchiveClient:
         """Upload ``path`` into the draft and commit it; returns the committed file entry.
 
         Re-running after a failure resumes: a pending multipart upload of the same size keeps
-        its parts and only the missing ones are sent; a committed file with the same sha256 is
-        left alone. A committed file with other content is refused unless ``replace``.
+        its parts and only the missing ones are sent (if the commit then finds that the parts
+        kept held other bytes, the upload starts over once); a committed file with the same
+        sha256 is left alone, one with other content is refused unless ``replace``.
         """
         path = Path(path)
         key = key or path.name
@@ -273,10 +267,8 @@ class ArchiveClient:
                     f"{record_id} already has a file {key!r} with other content; delete it "
                     "first (or upload with replace)."
                 )
-            entry = None
-            self.delete_file(record_id, key)
-        elif entry is not None and entry["size"] != size:
-            self.delete_file(record_id, key)  # a different file's leftover upload
+        if entry is not None and (entry["status"] == "completed" or entry["size"] != size):
+            self.delete_file(record_id, key)  # replaced, or a different file's leftover upload
             entry = None
         if entry is None:
             announce: dict[str, Any] = {"key": key, "size": size}
@@ -285,34 +277,36 @@ class ArchiveClient:
                 announce["transfer"] = {"type": "M", "parts": parts, "part_size": part_size}
             (entry,) = self._json("POST", self._files_url(record_id), json=[announce])["entries"]
         meter = _Meter(size, progress)
-        transfer = entry.get("transfer")
+        transfer, base = entry.get("transfer"), self._files_url(record_id, key)
         if transfer and transfer.get("type") == "M":
-            sha256 = self._send_parts(record_id, key, path, transfer, parallel, meter)
+            sha256 = self._send_parts(base, path, transfer, parallel, meter)
         else:
-            url = self._files_url(record_id, key) + "/content"
-            sha256 = self._put_span(f"Uploading {key!r}", url, path, (0, size), meter)
-        return self._json(
-            "POST",
-            self._files_url(record_id, key) + "/commit",
-            json={"checksum": f"sha256:{sha256}"},
-            timeout=httpx.Timeout(60.0, read=None),  # the server assembles the parts first
+            sha256 = self._put_span(f"{base}/content", path, (0, size), meter, Event())
+        try:
+            return self._json(
+                "POST",
+                f"{base}/commit",
+                json={"checksum": f"sha256:{sha256}"},
+                timeout=httpx.Timeout(60.0, read=None),  # the server assembles the parts first
+            )
+        except ClientError as error:
+            if error.status != 400 or not (transfer or {}).get("received"):
+                raise
+        # Parts kept from an earlier run held other bytes (the file changed since): start over.
+        self.delete_file(record_id, key)
+        return self.upload(
+            record_id, path, key=key, part_size=part_size, parallel=parallel, progress=progress
         )
 
     def _put_span(
-        self,
-        what: str,
-        url: str,
-        path: Path,
-        span: tuple[int, int],
-        meter: _Meter,
-        stop: threading.Event | None = None,
+        self, url: str, path: Path, span: tuple[int, int], meter: _Meter, stop: Event
     ) -> str:
         """PUT ``span`` (offset, length) of ``path`` streamed, retried on its own; the sha256 of
         the bytes sent by the attempt that succeeded."""
         digest = [""]
 
         def attempt() -> None:
-            if stop is not None and stop.is_set():
+            if stop.is_set():
                 return
             hasher, sent = hashlib.sha256(), [0]
 
@@ -330,17 +324,11 @@ class ArchiveClient:
                 raise
             digest[0] = hasher.hexdigest()
 
-        self._retrying(what, attempt, stop)
+        self._retrying(f"PUT {unquote(url)}", attempt, stop)
         return digest[0]
 
     def _send_parts(
-        self,
-        record_id: str,
-        key: str,
-        path: Path,
-        transfer: dict[str, Any],
-        parallel: int,
-        meter: _Meter,
+        self, base: str, path: Path, transfer: dict[str, Any], parallel: int, meter: _Meter
     ) -> str:
         """Send the parts the server lacks, ``parallel`` at a time; the whole file's sha256."""
         parts, part_size = int(transfer["parts"]), int(transfer["part_size"])
@@ -352,14 +340,13 @@ class ArchiveClient:
 
         meter.add(sum(span(n)[1] for n in received if 1 <= n <= parts))
         missing = [n for n in range(1, parts + 1) if n not in received]
-        stop = threading.Event()
+        stop = Event()
 
         def send(number: int) -> None:
-            url = f"{self._files_url(record_id, key)}/content/{number}"
-            self._put_span(f"Part {number} of {key!r}", url, path, span(number), meter, stop)
+            self._put_span(f"{base}/content/{number}", path, span(number), meter, stop)
 
         with ThreadPoolExecutor(max_workers=parallel + 1, thread_name_prefix="upload") as pool:
-            # The hash reads alongside the parts, so the file comes from disk about once.
+            # The hash reads alongside the parts, which then mostly come from the page cache.
             digest = pool.submit(file_sha256, path, stop)
             futures: list[Future[None]] = [pool.submit(send, n) for n in missing]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
@@ -379,12 +366,6 @@ class ArchiveClient:
 
     # -- download ---------------------------------------------------------------------------
 
-    def file_entry(self, record_id: str, key: str) -> dict[str, Any]:
-        for entry in self.get_record(record_id)["files"]["entries"]:
-            if entry["key"] == key:
-                return dict(entry)
-        raise ClientError(f"{record_id} has no file {key!r}.", status=404)
-
     def download(
         self, record_id: str, key: str, dest: Path | str, *, progress: Progress | None = None
     ) -> Path:
@@ -393,7 +374,10 @@ class ArchiveClient:
         The bytes land in ``<name>.part`` first; an existing ``.part`` is resumed with a range
         request, and the file only gets its name once it hashes to the record's sha256.
         """
-        entry = self.file_entry(record_id, key)
+        entries = self.get_record(record_id)["files"]["entries"]
+        entry = next((e for e in entries if e["key"] == key), None)
+        if entry is None:
+            raise ClientError(f"{record_id} has no file {key!r}.", status=404)
         sha256, size = entry.get("sha256"), int(entry["size"] or 0)
         if entry.get("status") != "completed" or not sha256:
             raise ClientError(f"{key!r} of {record_id} is not committed yet.", status=409)
@@ -423,14 +407,10 @@ class ArchiveClient:
                     response.read()
                     raise ClientError.from_response(response)
                 resumed = response.status_code == 206
-                hasher = hashlib.sha256()
-                if resumed:
-                    with open(partial, "rb", buffering=0) as prefix:
-                        while chunk := prefix.read(CHUNK):
-                            hasher.update(chunk)
+                hasher = _hash_into(hashlib.sha256(), partial) if resumed else hashlib.sha256()
                 meter.add((have if resumed else 0) - meter.done)
                 with open(partial, "ab" if resumed else "wb") as out:
-                    for chunk in response.iter_bytes(CHUNK):
+                    for chunk in response.iter_bytes():  # as they come: no regrouping copies
                         out.write(chunk)
                         hasher.update(chunk)
                         meter.add(len(chunk))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matcloud.archive.models import File, FileStatus, Record, UploadPart, Version, VersionState
+from matcloud.archive.models import File, FileStatus, Record, Version, VersionState
 from matcloud.archive.pids import PidProvider
 from matcloud.core.auth import Identity, require_authenticated
 from matcloud.core.db import Database
@@ -94,8 +94,7 @@ def tombstone_of(version: Version) -> dict[str, object]:
 
 def blob_in_use(session: Session, blob_id: str) -> bool:
     files = session.scalar(select(func.count(File.id)).where(File.blob_id == blob_id))
-    parts = session.scalar(select(func.count(UploadPart.id)).where(UploadPart.blob_id == blob_id))
-    return bool(files or parts)
+    return bool(files)
 
 
 def version_bytes(version: Version, *, excluding: File | None = None) -> int:

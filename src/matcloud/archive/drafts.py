@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from sqlalchemy import select
@@ -164,9 +165,8 @@ class DraftService:
                 version.pending_metadata = None
                 return
             version = owned_draft(uow.session, identity, version_id)
-            blobs = [f.blob_id for f in version.files if f.blob_id] + [
-                p.blob_id for f in version.files for p in f.uploaded_parts
-            ]
+            blobs = [f.blob_id for f in version.files if f.blob_id]
+            stages = [f.stage_id for f in version.files if f.is_multipart]
             for request in uow.session.scalars(
                 select(ReviewRequest).where(ReviewRequest.version_id == version_id)
             ):
@@ -182,6 +182,8 @@ class DraftService:
                 self.ctx.jobs.enqueue_after_commit(
                     uow, COLLECT_BLOB_JOB, blob_id, delay=COLLECT_DELAY_SECONDS
                 )
+            for stage in stages:
+                uow.after_commit(functools.partial(self.ctx.blobs.stage_delete, stage))
 
     def new_version(self, identity: Identity, record_or_version_id: str) -> dict[str, Any]:
         """A draft copy of the latest version: metadata copied, files carried over by reference.

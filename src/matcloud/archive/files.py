@@ -12,7 +12,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
@@ -244,6 +244,8 @@ class FileService:
         body: Body,
         content_length: int | None,
     ) -> dict[str, Any]:
+        """Write part ``number`` in place in the upload's staged file; a part re-sent replaces
+        the bytes it sent before. A short or long part is refused and recorded as missing."""
         with self.ctx.db.read() as session:
             file = self._pending(session, identity, version_id, key)
             if not file.is_multipart:
@@ -257,41 +259,28 @@ class FileService:
                 if number < file.parts
                 else file.declared_size - (file.parts - 1) * file.part_size
             )
+            offset, stage_id = (number - 1) * file.part_size, file.stage_id
         if content_length is not None and content_length != expected:
             raise ValidationFailed(
                 f"Part {number} of {key!r} must have {expected} bytes; the request says "
                 f"{content_length}."
             )
-        info = self.ctx.blobs.put(body, max_bytes=expected)
-        if info.size != expected:
-            self._discard(info.id)
-            raise ValidationFailed(
-                f"Part {number} of {key!r} must have {expected} bytes; {info.size} arrived. "
-                "Send the part again."
-            )
         try:
-            return self._record_part(identity, version_id, key, number, info)
-        except Exception:
-            self._discard(info.id)
-            raise
-
-    def _record_part(
-        self, identity: Identity, version_id: str, key: str, number: int, info: BlobInfo
-    ) -> dict[str, Any]:
+            written = self.ctx.blobs.stage_write(stage_id, offset, body, length=expected)
+        except TooLarge:
+            written = expected + 1
+        if written != expected:
+            raise ValidationFailed(
+                f"Part {number} of {key!r} must have {expected} bytes; "
+                f"{'more' if written > expected else written} arrived. Send the part again."
+            )
         with self.ctx.db.unit_of_work() as uow:
             file = self._pending(uow.session, identity, version_id, key)
-            old = next((p for p in file.uploaded_parts if p.number == number), None)
-            if old is not None:
-                if old.blob_id != info.id:
-                    self._collect(uow, old.blob_id)
-                old.blob_id, old.size, old.md5 = info.id, info.size, info.md5
-            else:
-                file.uploaded_parts.append(
-                    UploadPart(number=number, blob_id=info.id, size=info.size, md5=info.md5)
-                )
+            if not any(p.number == number for p in file.uploaded_parts):
+                file.uploaded_parts.append(UploadPart(number=number, size=written))
             file.updated_at = utcnow()
             uow.session.flush()
-            return {"part": number, "size": info.size, "checksum": f"md5:{info.md5}"}
+            return {"part": number, "size": written}
 
     # -- commit -----------------------------------------------------------------------------
 
@@ -305,22 +294,35 @@ class FileService:
         with self.ctx.db.read() as session:
             file = self._pending(session, identity, version_id, key)
             checksum = checksum or file.declared_checksum
-            parts = [(p.number, p.blob_id, p.size) for p in file.uploaded_parts]
+            received = [p.number for p in file.uploaded_parts]
             multipart, count, declared = file.is_multipart, file.parts, file.declared_size
+            stage_id = file.stage_id
         assembled = None
         if multipart:
             assert count is not None and declared is not None
-            missing = sorted(set(range(1, count + 1)) - {n for n, _, _ in parts})
+            missing = sorted(set(range(1, count + 1)) - set(received))
             if missing:
                 shown = ", ".join(map(str, missing[:20])) + ("..." if len(missing) > 20 else "")
                 raise ValidationFailed(f"{key!r} is missing part(s) {shown}; send them first.")
-            assembled = self.ctx.blobs.put(self._chain(b for _, b, _ in parts), max_bytes=declared)
+            try:
+                assembled = self.ctx.blobs.stage_commit(stage_id, size=declared)
+            except NotFound:
+                self._forget_parts(identity, version_id, key)
+                raise ValidationFailed(
+                    f"The parts of {key!r} were lost on the server; send all parts again."
+                ) from None
         try:
-            return self._finish(identity, version_id, key, checksum, parts, assembled)
+            return self._finish(identity, version_id, key, checksum, assembled)
         except Exception:
             if assembled is not None:
                 self._discard(assembled.id)
+                self._forget_parts(identity, version_id, key)  # the staged bytes are consumed
             raise
+
+    def _forget_parts(self, identity: Identity, version_id: str, key: str) -> None:
+        with self.ctx.db.unit_of_work() as uow:
+            file = self._pending(uow.session, identity, version_id, key)
+            file.uploaded_parts.clear()
 
     def _finish(
         self,
@@ -328,14 +330,11 @@ class FileService:
         version_id: str,
         key: str,
         checksum: str | None,
-        parts: list[tuple[int, str, int]],
         assembled: BlobInfo | None,
     ) -> dict[str, Any]:
         with self.ctx.db.unit_of_work() as uow:
             file = self._pending(uow.session, identity, version_id, key)
             if assembled is not None:
-                if [(p.number, p.blob_id, p.size) for p in file.uploaded_parts] != parts:
-                    raise Conflict(f"Parts of {key!r} changed during the commit; commit again.")
                 file.blob_id, file.size = assembled.id, assembled.size
                 file.md5, file.sha256 = assembled.md5, assembled.sha256
             if file.blob_id is None:
@@ -352,18 +351,14 @@ class FileService:
                         f"The {algorithm} of {key!r} is {actual}, not {value}: the upload is "
                         "corrupt. Upload it again."
                     )
-            for part in list(file.uploaded_parts):
-                if part.blob_id != file.blob_id:
-                    self._collect(uow, part.blob_id)
-                file.uploaded_parts.remove(part)
+            file.uploaded_parts.clear()
             file.status = FileStatus.COMPLETED
             file.updated_at = utcnow()
             uow.session.flush()
+            if file.is_multipart:
+                stage_id = file.stage_id
+                uow.after_commit(lambda: self.ctx.blobs.stage_delete(stage_id))
             return file_json(self.ctx, file.version, file)
-
-    def _chain(self, blob_ids: Iterable[str]) -> Iterator[bytes]:
-        for blob_id in blob_ids:
-            yield from self.ctx.blobs.iter_range(blob_id)
 
     # -- the rest ---------------------------------------------------------------------------
 
@@ -373,9 +368,11 @@ class FileService:
             file = next((f for f in version.files if f.key == key), None)
             if file is None:
                 raise NotFound(f"{version_id} has no file {key!r}.")
-            for blob_id in {file.blob_id, *(p.blob_id for p in file.uploaded_parts)} - {None}:
-                assert blob_id is not None
-                self._collect(uow, blob_id)
+            if file.blob_id is not None:
+                self._collect(uow, file.blob_id)
+            if file.is_multipart:
+                stage_id = file.stage_id
+                uow.after_commit(lambda: self.ctx.blobs.stage_delete(stage_id))
             version.files.remove(file)
             version.updated_at = utcnow()
 

@@ -78,7 +78,7 @@ def render_markdown(text: str) -> Markup:
         attribute_filter=_attribute_filter,
         strip_comments=True,
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return Markup(clean)  # sanitised by nh3 just above
 
 
 __all__ = ["render_markdown"]

@@ -144,9 +144,15 @@ class File(Base):
     def is_multipart(self) -> bool:
         return self.parts is not None
 
+    @property
+    def stage_id(self) -> str:
+        """The name of this upload's staged file in the blob store."""
+        return f"archive-file-{self.id}"
+
 
 class UploadPart(Base):
-    """One received part of a multipart upload, stored as a blob until the commit joins them."""
+    """One received part of a multipart upload. The bytes sit in place in the upload's staged
+    file in the blob store (``stage_id``), which the commit hashes and links: no second copy."""
 
     __tablename__ = "archive_upload_parts"
     __table_args__ = (UniqueConstraint("file_id", "number"),)
@@ -156,9 +162,7 @@ class UploadPart(Base):
         ForeignKey("archive_files.id", ondelete="CASCADE"), index=True
     )
     number: Mapped[int] = mapped_column(Integer)
-    blob_id: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    md5: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     file: Mapped[File] = relationship(back_populates="uploaded_parts")

@@ -1,8 +1,10 @@
-"""File previews for landing pages: which files can be shown, and their first bytes.
+"""What a landing page shows of a record besides its JSON: file previews and the citation.
 
 Service-level (no web code): the reading goes through :meth:`RecordService.resolve_id`, so a
 preview obeys exactly the rules of the record itself (drafts for their owner and moderators,
 ``Gone`` for removed records), and only the first :data:`PREVIEW_BYTES` of a blob are ever read.
+The citation is a plain-text reference and a simple BibTeX entry (the full serialisers, DataCite
+and CSL, live with the record exports).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import mimetypes
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from matcloud.archive.licences import LICENCES
 from matcloud.archive.models import FileStatus
 from matcloud.archive.records import Download
 from matcloud.archive.service import ArchiveService
@@ -95,7 +98,7 @@ def text_previews(
             for f in version.files
             if f.status == FileStatus.COMPLETED and f.blob_id
         ]
-    previews = []
+    previews: list[TextPreview] = []
     for key, blob_id, size, kind in wanted:
         if kind not in ("text", "structure") or blob_id is None:
             continue
@@ -138,7 +141,118 @@ def image_file(archive: ArchiveService, identity: Identity, record_id: str, key:
         return Download(file.blob_id, file.size or 0, file.sha256, file.key, mimetype)
 
 
+def record_details(archive: ArchiveService, record: dict[str, Any]) -> dict[str, Any]:
+    """What a landing page shows of a record's metadata, ready for a template: creators with
+    their ORCID iD, licences with their links, references as links, and the citation."""
+    meta = record["metadata"]
+    return {
+        "creators": [_creator(c) for c in meta.get("creators", [])],
+        "licences": [_licence(r["id"]) for r in meta.get("rights", [])],
+        "keywords": [s["subject"] for s in meta.get("subjects", [])],
+        "references": [_reference(r) for r in meta.get("related_identifiers", [])],
+        "funding": meta.get("funding", []),
+        "citation": _citation(archive, record),
+    }
+
+
+RELATIONS = {
+    "issupplementto": "Supplement to",
+    "isdocumentedby": "Documented by",
+    "isreferencedby": "Referenced by",
+    "isdescribedby": "Described by",
+    "isderivedfrom": "Derived from",
+    "isnewversionof": "New version of",
+    "ispreviousversionof": "Previous version of",
+    "ispartof": "Part of",
+    "iscitedby": "Cited by",
+}
+IDENTIFIER_URLS = {
+    "doi": "https://doi.org/{}",
+    "arxiv": "https://arxiv.org/abs/{}",
+    "url": "{}",
+    "handle": "https://hdl.handle.net/{}",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}",
+}
+
+
+def _creator(creator: dict[str, Any]) -> dict[str, Any]:
+    person = creator["person_or_org"]
+    orcid = next(
+        (i["identifier"] for i in person.get("identifiers", []) if i.get("scheme") == "orcid"), None
+    )
+    return {
+        "name": person.get("name", ""),
+        "orcid": orcid,
+        "affiliations": [
+            {"name": a.get("name") or a.get("id"), "ror": a.get("id")}
+            for a in creator.get("affiliations", [])
+        ],
+    }
+
+
+def _licence(licence_id: str) -> dict[str, str | None]:
+    known = LICENCES.get(licence_id)
+    return {
+        "id": licence_id,
+        "title": known.title if known else licence_id,
+        "url": known.url if known else None,
+    }
+
+
+def _reference(related: dict[str, Any]) -> dict[str, Any]:
+    scheme, identifier = related.get("scheme", ""), related.get("identifier", "")
+    pattern = IDENTIFIER_URLS.get(scheme)
+    relation = related.get("relation_type", {}).get("id", "")
+    return {
+        "identifier": identifier,
+        "scheme": scheme,
+        "relation": RELATIONS.get(relation, relation.removeprefix("is").capitalize()),
+        "url": pattern.format(identifier) if pattern else None,
+    }
+
+
+def _citation(archive: ArchiveService, record: dict[str, Any]) -> dict[str, Any]:
+    meta = record["metadata"]
+    people = [c["person_or_org"] for c in meta.get("creators", [])]
+    names = []
+    for p in people:
+        given = " ".join(f"{part[0]}." for part in (p.get("given_name") or "").split() if part)
+        names.append(
+            f"{p['family_name']}, {given}".rstrip(", ")
+            if p.get("family_name")
+            else p.get("name", "")
+        )
+    authors = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", & " + names[-1]
+    year = (meta.get("publication_date") or "")[:4] or "n.d."
+    doi = record.get("pids", {}).get("doi", {}).get("identifier")
+    local = record.get("pids", {}).get("doi", {}).get("provider") == "local"
+    url = (archive.ctx.url(f"/doi/{doi}") if local else f"https://doi.org/{doi}") if doi else ""
+    site = meta.get("publisher") or archive.ctx.settings.site_name
+    version = f"v{record['versions']['index']}"
+    text = f"{authors} ({year}). {meta.get('title', '')} ({version}) [Data set]. {site}."
+    key = "".join(ch for ch in (people[0].get("family_name") or "record").lower() if ch.isalnum())
+    fields = {
+        "author": " and ".join(p.get("name", "") for p in people),
+        "title": meta.get("title", ""),
+        "year": year,
+        "publisher": site,
+        "version": version,
+        "doi": doi or "",
+        "url": url or archive.ctx.url(f"/records/{record['id']}"),
+    }
+    body = ",\n".join(f"  {k:<9} = {{{_bibtex(v)}}}" for k, v in fields.items() if v)
+    bibtex = f"@dataset{{{key}{year}_{record['id'].replace('.', '_')},\n{body}\n}}"
+    return {"text": f"{text} {url}".strip(), "bibtex": bibtex, "doi_url": url}
+
+
+def _bibtex(value: str) -> str:
+    for char in "\\{}&%$#_":
+        value = value.replace(char, "\\" + char)
+    return value
+
+
 __all__ = [
+    "record_details",
     "IMAGE_TYPES",
     "MAX_PREVIEWS",
     "PREVIEW_BYTES",

@@ -21,13 +21,14 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, Session, mapped_column
 
 from matcloud.archive import search_backend as backend
 from matcloud.archive.search_query import FACETS, SearchQuery, Sort
 from matcloud.core.db import Base, UTCDateTime
 
 TOP_BUCKETS = 20
+_Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
 _DATE = re.compile(r"^(\d{4})(-\d{2}(-\d{2})?)?$")
 
 
@@ -35,6 +36,9 @@ class SearchDocRow(Base):
     """The searchable metadata of one published record (its newest version)."""
 
     __tablename__ = "archive_search_docs"
+    __table_args__ = (
+        sa.Index("ix_archive_search_docs_fts_rowid", "fts_rowid", "record_id", "published_at"),
+    )
 
     record_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     version_id: Mapped[str] = mapped_column(sa.String(40))
@@ -50,6 +54,9 @@ class SearchDocRow(Base):
     file_types: Mapped[list[str]] = mapped_column(sa.JSON)
     is_demo: Mapped[bool]
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: the record's row in the SQLite FTS5 table (``search_backend.fts_rowid``); its index
+    #: maps FTS5 results to record ids and dates without reading the wide rows
+    fts_rowid: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 class SearchFacetRow(Base):
@@ -171,6 +178,7 @@ def upsert(session: Session, doc: SearchDoc) -> None:
         "file_types": [_nul_free(k) for k in doc.file_types],
         "is_demo": doc.is_demo,
         "published_at": doc.published_at,
+        "fts_rowid": backend.fts_rowid(doc.record_id),
     }
     session.execute(sa.insert(SearchDocRow), [row])
     facets = [
@@ -214,37 +222,81 @@ def _in_facet(facet: str, values: Sequence[str]) -> sa.Select[Any]:
 
 
 def _ids(
-    matches: sa.Select[Any] | None, filters: dict[str, list[str]]
+    matches: sa.CTE | None, filters: dict[str, list[str]]
 ) -> sa.CompoundSelect[Any] | sa.Select[Any] | None:
     """The record ids matching the text and ``filters``; ``None`` when that is every record."""
     sources: list[sa.Select[Any]] = []
     if matches is not None:
-        sources.append(sa.select(matches.subquery().c.record_id))
+        sources.append(sa.select(matches.c.record_id))
     sources += [_in_facet(facet, values) for facet, values in filters.items()]
     if len(sources) > 1:
         return sa.intersect(*sources)
     return sources[0] if sources else None
 
 
-def _order(session: Session, sort: Sort, score: sa.ColumnElement[Any]) -> list[Any]:
-    doc = SearchDocRow
-    tail = [doc.published_at.desc(), doc.record_id]
+def _order(
+    sort: Sort,
+    score: _Column,
+    published_at: _Column,
+    record_id: _Column,
+    title: _Column | None = None,
+) -> list[Any]:
+    """The sort order, ties broken by newest then record id, so pages never overlap."""
+    tail = [published_at.desc(), record_id]
     if sort == "relevance":
         return [score.desc(), *tail]
     if sort == "oldest":
-        return [doc.published_at, doc.record_id]
-    if sort == "title":
-        return [backend.code_point_order(sa.func.lower(doc.title), session), *tail]
+        return [published_at, record_id]
+    if sort == "title" and title is not None:
+        return [title, *tail]
     return tail
+
+
+def _page(
+    session: Session, query: SearchQuery, sort: Sort, matches: sa.CTE | None
+) -> list[SearchHit]:
+    """The hits of the requested page. With a text query (unless sorted by title) the page is
+    chosen from the matched set alone, whose dates come from an index, and only its own rows
+    are read: joining thousands of matches to the wide docs rows before sorting costs double."""
+    doc = SearchDocRow
+    offset = (query.page - 1) * query.size
+    if matches is None or sort == "title":
+        score: sa.ColumnElement[Any] = (
+            sa.literal(0.0, sa.Float) if matches is None else matches.c.score
+        )
+        stmt = sa.select(doc.record_id, doc.version_id, score)
+        if matches is not None:
+            stmt = stmt.join(matches, matches.c.record_id == doc.record_id)
+        for facet, values in query.filters.items():
+            stmt = stmt.where(doc.record_id.in_(_in_facet(facet, values)))
+        title = backend.code_point_order(sa.func.lower(doc.title), session)
+        order = _order(sort, score, doc.published_at, doc.record_id, title)
+        stmt = stmt.order_by(*order).limit(query.size).offset(offset)
+    else:
+        m = matches.c
+        chosen = sa.select(m.record_id, m.published_at, m.score)
+        for facet, values in query.filters.items():
+            chosen = chosen.where(m.record_id.in_(_in_facet(facet, values)))
+        order = _order(sort, m.score, m.published_at, m.record_id)
+        c = chosen.order_by(*order).limit(query.size).offset(offset).subquery().c
+        stmt = (
+            sa.select(c.record_id, doc.version_id, c.score)
+            .join(doc, doc.record_id == c.record_id)
+            .order_by(*_order(sort, c.score, c.published_at, c.record_id))
+        )
+    return [SearchHit(r, v, float(s or 0.0)) for r, v, s in session.execute(stmt)]
 
 
 def _aggregate(
     session: Session, facets: Sequence[str], ids: sa.Select[Any] | sa.CompoundSelect[Any] | None
 ) -> dict[str, list[Bucket]]:
-    """Top buckets of ``facets`` over ``ids``, ranked in SQL (a keyword facet has thousands)."""
+    """Top buckets of ``facets`` over ``ids``, ranked in SQL (a keyword facet has thousands).
+    Every facet is counted and the unwanted dropped here: a ``facet IN`` test in SQL leads
+    SQLite to scan the whole (facet, value) index instead of looking up the matched records
+    (3x slower for a thousand matches)."""
     f = SearchFacetRow
     n = sa.func.count().label("n")
-    grouped = sa.select(f.facet, f.value, n).where(f.facet.in_(facets))
+    grouped = sa.select(f.facet, f.value, n)
     if ids is not None:
         grouped = grouped.where(f.record_id.in_(ids))
     counts = grouped.group_by(f.facet, f.value).subquery()
@@ -260,7 +312,8 @@ def _aggregate(
     )
     buckets: dict[str, list[Bucket]] = {facet: [] for facet in facets}
     for facet, value, doc_count in rows:
-        buckets[facet].append(Bucket(value, doc_count))
+        if facet in buckets:
+            buckets[facet].append(Bucket(value, doc_count))
     return buckets
 
 
@@ -271,38 +324,30 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     so a selected facet still shows its alternatives (the usual faceted search)."""
     parsed = query.parsed
     matches = backend.matches(session, parsed)
+    found = backend.matches(session, parsed, scored=False)
     sort = query.effective_sort(parsed)
     doc = SearchDocRow
 
-    ids = _ids(matches, query.filters)
+    ids = _ids(found, query.filters)
     counted = sa.select(doc.record_id) if ids is None else ids
     total = session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
-    if matches is not None:
-        m = matches.subquery()
-        hits = sa.select(doc.record_id, doc.version_id, m.c.score).join(
-            m, m.c.record_id == doc.record_id
-        )
-        score: sa.ColumnElement[Any] = m.c.score
-    else:
-        score = sa.literal(0.0, sa.Float)
-        hits = sa.select(doc.record_id, doc.version_id, score)
-    for facet, values in query.filters.items():
-        hits = hits.where(doc.record_id.in_(_in_facet(facet, values)))
-    hits = hits.order_by(*_order(session, sort, score))
-    hits = hits.limit(query.size).offset((query.page - 1) * query.size)
-    page = [SearchHit(r, v, float(s or 0.0)) for r, v, s in session.execute(hits)]
+    page = _page(session, query, sort, matches)
 
     unfiltered = [f for f in FACETS if f not in query.filters]
     aggregations = _aggregate(session, unfiltered, ids)
     for facet in query.filters:
         others = {k: v for k, v in query.filters.items() if k != facet}
-        aggregations.update(_aggregate(session, [facet], _ids(matches, others)))
+        aggregations.update(_aggregate(session, [facet], _ids(found, others)))
 
     errors = list(parsed.errors)
     notice = None
     if errors:
         read_as = parsed.display()
-        notice = f"Searched for {read_as}." if read_as else "Nothing to search for in the query."
+        notice = (
+            f"Searched for {read_as}."
+            if read_as
+            else "Nothing in the query can be searched for; showing every record."
+        )
         notice += " " + " ".join(errors)
     return SearchResult(
         total=total or 0,

@@ -19,14 +19,15 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
 from matcloud.archive.search_query import ParsedQuery, Term, tokens
+from matcloud.core.db import UTCDateTime
 
 #: Indexed columns, in FTS5 order. The first four can be searched alone (``title:`` ...).
 COLUMNS = ("title", "creators", "keywords", "identifiers", "description")
 FIELD_COLUMNS = COLUMNS[:4]
 #: Relevance weights: a title word counts 10, creator/keyword/identifier words 5, description
-#: words 1. FTS5 bm25 takes one weight per column (record_id first); ts_rank_cd one per
-#: tsvector weight letter, in the order {D, C, B, A}.
-_BM25_WEIGHTS = "0.0, 10.0, 5.0, 5.0, 5.0, 1.0"
+#: words 1. FTS5 bm25 takes one weight per column; ts_rank_cd one per tsvector weight letter,
+#: in the order {D, C, B, A}.
+_BM25_WEIGHTS = "10.0, 5.0, 5.0, 5.0, 1.0"
 _PG_WEIGHTS = "'{0.1, 0.5, 0.5, 1.0}'::float4[]"
 _PG_LETTERS = {"title": "A", "creators": "B", "keywords": "C", "identifiers": "C"}
 #: Separates items (two keywords, two creators) in FTS5 text: a private-use character is a
@@ -42,8 +43,13 @@ _PG_FTS = sa.table(
     sa.column("document", TSVECTOR),
     *(sa.column(name, TSVECTOR) for name in FIELD_COLUMNS),
 )
-_SQLITE_FTS = sa.table("archive_search_fts", sa.column("record_id", sa.String))
-_DOCS = sa.table("archive_search_docs", sa.column("record_id", sa.String))
+_SQLITE_FTS = sa.table("archive_search_fts")
+_DOCS = sa.table(
+    "archive_search_docs",
+    sa.column("record_id", sa.String),
+    sa.column("published_at", UTCDateTime),
+    sa.column("fts_rowid", sa.BigInteger),
+)
 
 
 def is_sqlite(session: Session) -> bool:
@@ -51,17 +57,21 @@ def is_sqlite(session: Session) -> bool:
 
 
 def code_point_order(expression: sa.ColumnElement[Any], session: Session) -> sa.ColumnElement[Any]:
-    """Sort by code point on both backends (SQLite's BINARY does; PostgreSQL's locale not)."""
+    """Code-point order on both backends: SQLite's BINARY collation is that, PostgreSQL's
+    default follows the server's locale."""
     return expression if is_sqlite(session) else expression.collate("C")
 
 
 # -- writing ------------------------------------------------------------------------------------
 
 
-def _fts_rowid(record_id: str) -> int:
-    """FTS5 rows are keyed by an integer, and SQLite renumbers implicit rowids on VACUUM, so
-    ours is a 64-bit hash of the record id. A collision (odds ~1e-9 at 100k records) fails the
-    insert on the rowid's uniqueness, loudly; it never overwrites another record."""
+def fts_rowid(record_id: str) -> int:
+    """The FTS5 rowid of a record, also kept in ``archive_search_docs.fts_rowid`` so that FTS5
+    results map to record ids through an index, not through FTS5's copy of the text (4x faster).
+
+    FTS5 rows are keyed by an integer and the record id is a string (SQLite's own rowids may
+    change on VACUUM), so this is a 64-bit hash of the record id. A collision (odds ~1e-9 at
+    100k records) fails the insert on FTS5's rowid uniqueness, loudly; nothing is overwritten."""
     digest = hashlib.blake2b(record_id.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
@@ -110,18 +120,10 @@ def index(session: Session, record_id: str, texts: Mapping[str, Sequence[str]]) 
     """Store the tokens of ``texts`` (column -> items) for ``record_id`` (not yet stored)."""
     items = _tokenised(texts)
     if is_sqlite(session):
-        names = ", ".join(COLUMNS)
-        values = ", ".join(f":{c}" for c in COLUMNS)
+        names, values = ", ".join(COLUMNS), ", ".join(f":{c}" for c in COLUMNS)
         session.execute(
-            sa.text(
-                f"INSERT INTO archive_search_fts (rowid, record_id, {names}) "
-                f"VALUES (:rowid, :record_id, {values})"
-            ),
-            {
-                "rowid": _fts_rowid(record_id),
-                "record_id": record_id,
-                **{c: _fts5_text(items[c]) for c in COLUMNS},
-            },
+            sa.text(f"INSERT INTO archive_search_fts (rowid, {names}) VALUES (:rowid, {values})"),
+            {"rowid": fts_rowid(record_id), **{c: _fts5_text(items[c]) for c in COLUMNS}},
         )
         return
     row: dict[str, Any] = {c: sa.cast(_tsvector([(c, items[c])]), TSVECTOR) for c in FIELD_COLUMNS}
@@ -130,10 +132,14 @@ def index(session: Session, record_id: str, texts: Mapping[str, Sequence[str]]) 
 
 
 def unindex(session: Session, record_id: str) -> None:
+    """Drop the tokens of ``record_id``; call it before its docs row goes."""
     if is_sqlite(session):
         session.execute(
-            sa.text("DELETE FROM archive_search_fts WHERE rowid = :rowid AND record_id = :id"),
-            {"rowid": _fts_rowid(record_id), "id": record_id},
+            sa.text(
+                "DELETE FROM archive_search_fts WHERE rowid = "
+                "(SELECT fts_rowid FROM archive_search_docs WHERE record_id = :id)"
+            ),
+            {"id": record_id},
         )
     else:
         session.execute(sa.delete(_PG_FTS).where(_PG_FTS.c.record_id == record_id))
@@ -172,24 +178,32 @@ def tsquery_of(groups: Sequence[Sequence[Term]]) -> str:
     return " & ".join("(" + " | ".join(f"({tsquery(t)})" for t in group) + ")" for group in groups)
 
 
-def _sqlite_matches(parsed: ParsedQuery) -> sa.Select[Any] | None:
+def _sqlite_matches(parsed: ParsedQuery, scored: bool) -> sa.Select[Any] | None:
     table: sa.ColumnElement[Any] = sa.literal_column("archive_search_fts")
+    rowid: sa.ColumnElement[int] = sa.literal_column("archive_search_fts.rowid")
     match, excluded = fts5_match(parsed), fts5_any(parsed.excluded)
     if match:
         expression = f"({match}) NOT ({excluded})" if excluded else match
-        score = -sa.func.bm25(table, sa.literal_column(_BM25_WEIGHTS))
+        score = sa.type_coerce(-sa.func.bm25(table, sa.literal_column(_BM25_WEIGHTS)), sa.Float)
+        columns = [_DOCS.c.record_id, _DOCS.c.published_at, score.label("score")]
         return (
-            sa.select(_SQLITE_FTS.c.record_id, sa.type_coerce(score, sa.Float).label("score"))
+            sa.select(*columns[: 3 if scored else 1])
             .select_from(_SQLITE_FTS)
+            .join(_DOCS, _DOCS.c.fts_rowid == rowid)
             .where(table.op("MATCH", is_comparison=True)(expression))
         )
     if excluded:  # FTS5 has no unary NOT: every record but those matching
-        unwanted = sa.select(_SQLITE_FTS.c.record_id).where(
-            table.op("MATCH", is_comparison=True)(excluded)
+        unwanted = (
+            sa.select(rowid)
+            .select_from(_SQLITE_FTS)
+            .where(table.op("MATCH", is_comparison=True)(excluded))
         )
-        return sa.select(_DOCS.c.record_id, sa.literal(0.0, sa.Float).label("score")).where(
-            _DOCS.c.record_id.not_in(unwanted)
-        )
+        columns = [
+            _DOCS.c.record_id,
+            _DOCS.c.published_at,
+            sa.literal(0.0, sa.Float).label("score"),
+        ]
+        return sa.select(*columns[: 3 if scored else 1]).where(_DOCS.c.fts_rowid.not_in(unwanted))
     return None
 
 
@@ -210,30 +224,46 @@ def _pg_any(terms: Sequence[Term]) -> sa.ColumnElement[bool]:
     return sa.or_(*tests)
 
 
-def _pg_matches(parsed: ParsedQuery) -> sa.Select[Any] | None:
+def _pg_matches(parsed: ParsedQuery, scored: bool) -> sa.Select[Any] | None:
     tests = [_pg_any(group) for group in parsed.groups]
     if parsed.excluded:
         tests.append(sa.not_(_pg_any(parsed.excluded)))
     if not tests:
         return None
+    if not scored:
+        return sa.select(_PG_FTS.c.record_id).where(*tests)
     score: sa.ColumnElement[Any] = sa.literal(0.0, sa.Float)
     if parsed.groups:
         weights: sa.ColumnElement[Any] = sa.literal_column(_PG_WEIGHTS)
         query = sa.cast(tsquery_of(parsed.groups), TSQUERY)
         score = sa.func.ts_rank_cd(weights, _PG_FTS.c.document, query, type_=sa.Float)
-    return sa.select(_PG_FTS.c.record_id, score.label("score")).where(*tests)
+    return (
+        sa.select(_PG_FTS.c.record_id, _DOCS.c.published_at, score.label("score"))
+        .join(_DOCS, _DOCS.c.record_id == _PG_FTS.c.record_id)
+        .where(*tests)
+    )
 
 
-def matches(session: Session, parsed: ParsedQuery) -> sa.Select[Any] | None:
-    """``(record_id, score)`` of the records the text of ``parsed`` matches, higher scores more
-    relevant; ``None`` when the query has no text (every record matches)."""
-    return _sqlite_matches(parsed) if is_sqlite(session) else _pg_matches(parsed)
+def matches(session: Session, parsed: ParsedQuery, *, scored: bool = True) -> sa.CTE | None:
+    """The records the text of ``parsed`` matches: ``(record_id, published_at, score)``, higher
+    scores more relevant, or only ``(record_id)`` when not ``scored`` (for counting); ``None``
+    when the query has no text, so every record matches.
+
+    On SQLite the set is materialised once per statement: left to itself, the planner may
+    push a facet filter's IN list into the FTS5 side and re-run the MATCH per record (1.3 s
+    instead of 5 ms on 10,000 records)."""
+    if is_sqlite(session):
+        found = _sqlite_matches(parsed, scored)
+        return None if found is None else found.cte("matches").prefix_with("MATERIALIZED")
+    found = _pg_matches(parsed, scored)
+    return None if found is None else found.cte("matches")
 
 
 __all__ = [
     "COLUMNS",
     "FIELD_COLUMNS",
     "code_point_order",
+    "fts_rowid",
     "fts5_match",
     "index",
     "is_sqlite",

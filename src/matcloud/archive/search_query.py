@@ -95,10 +95,11 @@ class Term:
     prefix: bool = False
     quoted: bool = False
     stopword: bool = False
+    words: str = ""  # as read, before stemming: what a notice shows
 
     def display(self) -> str:
         name = next((k for k, v in FIELDS.items() if v == self.column), None)
-        text = " ".join(self.tokens)
+        text = self.words or " ".join(self.tokens)
         shown = f'"{text}"' if self.quoted or len(self.tokens) > 1 else text
         return f"{name + ':' if name else ''}{shown}{'*' if self.prefix else ''}"
 
@@ -110,10 +111,6 @@ class ParsedQuery:
     groups: tuple[tuple[Term, ...], ...] = ()
     excluded: tuple[Term, ...] = ()
     errors: tuple[str, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.groups and not self.excluded
 
     def display(self) -> str:
         parts = [" OR ".join(t.display() for t in group) for group in self.groups]
@@ -158,7 +155,7 @@ def _term(
     if len(toks) > MAX_TERMS:
         errors.append(f"A term was cut to its first {MAX_TERMS} words.")
         toks = toks[:MAX_TERMS]
-    return Term(tuple(toks), column, prefix, quoted, stop)
+    return Term(tuple(toks), column, prefix, quoted, stop, " ".join(found[: len(toks)]))
 
 
 def _lex(q: str, errors: list[str]) -> list[_Chunk]:
@@ -230,7 +227,7 @@ def _items(q: str, errors: list[str]) -> list[_Item | str]:
         term = _term(text, column, quoted=chunk.quoted, prefix=chunk.prefix, errors=errors)
         if term is None:
             if not chunk.quoted and text.strip("*-+"):
-                ignored.append(text)
+                ignored.append(text if len(text) <= 20 else text[:20] + "…")
             continue
         out.append(_Item(term, negated))
     if column_next is not None:

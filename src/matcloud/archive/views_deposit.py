@@ -92,9 +92,7 @@ def _signed_in(request: Request) -> Identity:
 def licence_options() -> list[dict[str, str]]:
     """Every licence, data licences first (the order of ``licences.py`` within each kind)."""
     ordered = sorted(LICENCES.values(), key=lambda lic: lic.kind != "data")
-    return [
-        {"id": lic.id, "title": lic.title, "url": lic.url, "kind": lic.kind} for lic in ordered
-    ]
+    return [{"id": lic.id, "title": lic.title, "url": lic.url, "kind": lic.kind} for lic in ordered]
 
 
 def form_settings(request: Request) -> dict[str, Any]:
@@ -192,9 +190,7 @@ def upload_row(hit: dict[str, Any]) -> dict[str, Any]:
         "status": status,
         "status_label": STATUS_LABELS.get(status, status),
         "correction": (
-            None
-            if not correction
-            else ("in_review" if mode == "correction_in_review" else "draft")
+            None if not correction else ("in_review" if mode == "correction_in_review" else "draft")
         ),
         "doi": (hit.get("pids") or {}).get("doi", {}).get("identifier"),
         "updated": hit["updated"],

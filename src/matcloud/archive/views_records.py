@@ -17,7 +17,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from matcloud.archive.licences import LICENCES
 from matcloud.archive.markdown import render_markdown
-from matcloud.archive.previews import image_file, preview_kind, structure_format, text_previews
+from matcloud.archive.previews import (
+    image_file,
+    preview_kind,
+    record_details,
+    structure_format,
+    text_previews,
+)
 from matcloud.archive.search_query import FACETS, MAX_RESULT_WINDOW, SORTS
 from matcloud.archive.service import ArchiveService
 from matcloud.core.auth import Identity
@@ -37,25 +43,6 @@ FACET_LABELS = {
     "file_type": "File type",
 }
 SORT_LABELS = {"relevance": "Best match", "newest": "Newest", "oldest": "Oldest", "title": "Title"}
-REQUEST_ACTIONS = ("comment", "accept", "request-changes", "decline", "cancel")
-RELATIONS = {
-    "issupplementto": "Supplement to",
-    "isdocumentedby": "Documented by",
-    "isreferencedby": "Referenced by",
-    "isdescribedby": "Described by",
-    "isderivedfrom": "Derived from",
-    "isnewversionof": "New version of",
-    "ispreviousversionof": "Previous version of",
-    "ispartof": "Part of",
-    "iscitedby": "Cited by",
-}
-IDENTIFIER_URLS = {
-    "doi": "https://doi.org/{}",
-    "arxiv": "https://arxiv.org/abs/{}",
-    "url": "{}",
-    "handle": "https://hdl.handle.net/{}",
-    "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}",
-}
 
 
 def _archive(request: Request) -> ArchiveService:
@@ -80,9 +67,13 @@ def search_records(
 ) -> Page:
     filters = {f: request.query_params.getlist(f) for f in FACETS if f in request.query_params}
     result = _archive(request).records.search(
-        current_identity(request), q=q, sort=sort or None, page=page_number, size=size,
+        current_identity(request),
+        q=q,
+        sort=sort or None,
+        page=page_number,
+        size=size,
         filters=filters,
-    )  # fmt: skip
+    )
     base: list[tuple[str, str]] = [("q", q)] if q else []
     base += [("sort", sort)] if sort else []
     base += [("size", str(size))] if size != 10 else []
@@ -102,9 +93,13 @@ def search_records(
             selected = pair in chosen
             toggled = [c for c in chosen if c != pair] if selected else [*chosen, pair]
             entries.append(
-                {**bucket, "label": _facet_label(*pair), "selected": selected,
-                 "href": href(base + toggled)}
-            )  # fmt: skip
+                {
+                    **bucket,
+                    "label": _facet_label(*pair),
+                    "selected": selected,
+                    "href": href(base + toggled),
+                }
+            )
         if entries:
             facets.append({"name": facet, "label": FACET_LABELS[facet], "buckets": entries})
     total = result["hits"]["total"]
@@ -133,6 +128,9 @@ def search_records(
 
 
 def _facet_label(facet: str, key: str) -> str:
+    if facet == "licence" and key.startswith("cc"):
+        name, _, number = key.rpartition("-")
+        return f"{name.upper().replace('CC-', 'CC ')} {number}"
     if facet == "licence":
         return LICENCES[key].title if key in LICENCES else key
     if facet == "has_aiida":
@@ -172,8 +170,10 @@ def record_landing(request: Request, record_id: str) -> Page:
         return Page("archive/tombstone.html", gone.tombstone, title=title, status=410)
     try:
         versions = archive.records.versions(who, record["parent"]["id"])["hits"]["hits"]
-    except NotFound:  # a draft shown to a moderator: no version is visible in the list
-        versions = [record]
+    except NotFound:  # a moderator's view of a first draft: no version is listed yet
+        versions = []
+    if record["id"] not in {v["id"] for v in versions}:  # a draft the list leaves out
+        versions = [record, *versions]
     files = [_file(record, f) for f in record["files"]["entries"]]
     links = {f["key"]: f["download"] for f in files}
     previews = [
@@ -186,17 +186,12 @@ def record_landing(request: Request, record_id: str) -> Page:
         {
             "record": record,
             "description_html": render_markdown(meta.get("description", "")),
-            "creators": [_creator(c) for c in meta.get("creators", [])],
-            "licences": [_licence(r["id"]) for r in meta.get("rights", [])],
-            "keywords": [s["subject"] for s in meta.get("subjects", [])],
-            "references": [_reference(r) for r in meta.get("related_identifiers", [])],
-            "funding": meta.get("funding", []),
+            **record_details(archive, record),
             "files": files,
             "images": [f for f in files if f["kind"] == "image"],
             "files_archive": f"/api/records/{record['id']}/files-archive",
             "previews": previews,
             "versions": [_version(v, record["id"]) for v in versions],
-            "citation": _citation(archive, record),
             "request_url": f"/requests/{record['review']['id']}" if "review" in record else None,
         },
         title=meta.get("title") or record["id"],
@@ -208,41 +203,15 @@ def record_image_preview(request: Request, record_id: str, key: str) -> Response
     """A raster image of the record, shown in place (downloads are always attachments)."""
     file = image_file(_archive(request), current_identity(request), record_id, key)
     return blob_response(
-        request, _archive(request).ctx.blobs, blob_id=file.blob_id, size=file.size,
-        sha256=file.sha256, filename=file.filename, media_type=file.mimetype, inline=True,
-    )  # fmt: skip
-
-
-def _creator(creator: dict[str, Any]) -> dict[str, Any]:
-    person = creator["person_or_org"]
-    orcid = next((i["identifier"] for i in person.get("identifiers", [])
-                  if i.get("scheme") == "orcid"), None)  # fmt: skip
-    return {
-        "name": person.get("name", ""),
-        "orcid": orcid,
-        "affiliations": [
-            {"name": a.get("name") or a.get("id"), "ror": a.get("id")}
-            for a in creator.get("affiliations", [])
-        ],
-    }
-
-
-def _licence(licence_id: str) -> dict[str, str | None]:
-    known = LICENCES.get(licence_id)
-    return {"id": licence_id, "title": known.title if known else licence_id,
-            "url": known.url if known else None}  # fmt: skip
-
-
-def _reference(related: dict[str, Any]) -> dict[str, Any]:
-    scheme, identifier = related.get("scheme", ""), related.get("identifier", "")
-    pattern = IDENTIFIER_URLS.get(scheme)
-    relation = related.get("relation_type", {}).get("id", "")
-    return {
-        "identifier": identifier,
-        "scheme": scheme,
-        "relation": RELATIONS.get(relation, relation.removeprefix("is").capitalize()),
-        "url": pattern.format(identifier) if pattern else None,
-    }
+        request,
+        _archive(request).ctx.blobs,
+        blob_id=file.blob_id,
+        size=file.size,
+        sha256=file.sha256,
+        filename=file.filename,
+        media_type=file.mimetype,
+        inline=True,
+    )
 
 
 def _file(record: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
@@ -272,43 +241,6 @@ def _version(version: dict[str, Any], current: str) -> dict[str, Any]:
         "current": version["id"] == current,
         "url": f"/records/{version['id']}",
     }
-
-
-def _citation(archive: ArchiveService, record: dict[str, Any]) -> dict[str, Any]:
-    meta = record["metadata"]
-    people = [c["person_or_org"] for c in meta.get("creators", [])]
-    names = []
-    for p in people:
-        given = " ".join(f"{part[0]}." for part in (p.get("given_name") or "").split() if part)
-        names.append(f"{p['family_name']}, {given}".rstrip(", ") if p.get("family_name")
-                     else p.get("name", ""))  # fmt: skip
-    authors = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", & " + names[-1]
-    year = (meta.get("publication_date") or "")[:4] or "n.d."
-    doi = record.get("pids", {}).get("doi", {}).get("identifier")
-    local = record.get("pids", {}).get("doi", {}).get("provider") == "local"
-    url = (archive.ctx.url(f"/doi/{doi}") if local else f"https://doi.org/{doi}") if doi else ""
-    site = meta.get("publisher") or archive.ctx.settings.site_name
-    version = f"v{record['versions']['index']}"
-    text = f"{authors} ({year}). {meta.get('title', '')} ({version}) [Data set]. {site}."
-    key = "".join(ch for ch in (people[0].get("family_name") or "record").lower() if ch.isalnum())
-    fields = {
-        "author": " and ".join(p.get("name", "") for p in people),
-        "title": meta.get("title", ""),
-        "year": year,
-        "publisher": site,
-        "version": version,
-        "doi": doi or "",
-        "url": url or archive.ctx.url(f"/records/{record['id']}"),
-    }
-    body = ",\n".join(f"  {k:<9} = {{{_bibtex(v)}}}" for k, v in fields.items() if v)
-    bibtex = f"@dataset{{{key}{year}_{record['id'].replace('.', '_')},\n{body}\n}}"
-    return {"text": f"{text} {url}".strip(), "bibtex": bibtex, "doi_url": url}
-
-
-def _bibtex(value: str) -> str:
-    for char in "\\{}&%$#_":
-        value = value.replace(char, "\\" + char)
-    return value
 
 
 # -- review requests ---------------------------------------------------------------------------
@@ -344,9 +276,12 @@ def review_request(request: Request, request_id: str) -> Page:
 
 
 def _request_page(
-    request: Request, request_id: str, *, error: ValidationFailed | Conflict | None = None,
+    request: Request,
+    request_id: str,
+    *,
+    error: ValidationFailed | Conflict | None = None,
     draft: str = "",
-) -> Page:  # fmt: skip
+) -> Page:
     who = current_identity(request)
     body = _archive(request).review.get(who, request_id)
     moderator, mine = _is_moderator(who), body["created_by"]["user"] == who.user_id
@@ -358,10 +293,13 @@ def _request_page(
     if body["is_open"] and mine:
         actions += ["cancel"]
     timeline = [
-        {**event, "content_html": render_markdown(event["payload"]["content"] or ""),
-         "age": _age(event["created"])}
+        {
+            **event,
+            "content_html": render_markdown(event["payload"]["content"] or ""),
+            "age": _age(event["created"]),
+        }
         for event in body.get("timeline", [])
-    ]  # fmt: skip
+    ]
     return Page(
         "archive/request.html",
         {
@@ -369,8 +307,11 @@ def _request_page(
             "timeline": timeline,
             "actions": actions,
             "record_url": f"/records/{body['topic']['record']}",
+            "record": _summary(_archive(request), who, body["topic"]["record"]),
             "age": _age(body["created"]),
-            "error": None if error is None else {
+            "error": None
+            if error is None
+            else {
                 "detail": error.detail,
                 "errors": [e.as_dict() for e in getattr(error, "errors", [])],
             },
@@ -407,13 +348,31 @@ def review_request_action(
     return RedirectResponse(f"/requests/{quote(request_id)}", status_code=303)
 
 
+def _summary(archive: ArchiveService, who: Identity, version_id: str) -> dict[str, Any] | None:
+    """The reviewed record at a glance (and which fields a correction changes)."""
+    try:
+        record = archive.records.get(who, version_id)
+    except (NotFound, Gone):
+        return None
+    pending = record.get("pending_correction") or {}
+    meta = record["metadata"]
+    return {
+        **_card(record),
+        "files": record["files"]["count"],
+        "bytes": record["files"]["total_bytes"],
+        "changed": sorted(
+            k for k in {*pending, *meta} if pending and pending.get(k) != meta.get(k)
+        ),
+    }
+
+
 def _age(iso: str) -> str:
     """How long ago ``iso`` was, in words a person reads at a glance."""
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         return ""
-    seconds = (datetime.now(UTC) - (moment if moment.tzinfo else moment.replace(tzinfo=UTC)))
+    seconds = datetime.now(UTC) - (moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     value = max(0, int(seconds.total_seconds()))
     for unit, span in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if value >= span:

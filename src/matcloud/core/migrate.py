@@ -27,6 +27,31 @@ def target_metadata() -> MetaData:
     return Base.metadata
 
 
+#: Tables that exist only on one backend (SQLite FTS5 and its shadow tables, PostgreSQL
+#: tsvector tables): created by hand in migrations, never by the ORM metadata.
+BACKEND_SPECIFIC_PREFIXES = ("archive_search_fts",)
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate skips the backend-specific tables."""
+    table = getattr(obj, "table", obj)
+    table_name = getattr(table, "name", name) or ""
+    return not str(table_name).startswith(BACKEND_SPECIFIC_PREFIXES)
+
+
+def is_backend_specific(diff: object) -> bool:
+    """True for an autogenerate diff entry about a backend-specific table."""
+    items = diff if isinstance(diff, tuple) else ()
+    for item in items:
+        table = getattr(item, "table", item)
+        name = getattr(table, "name", None)
+        if isinstance(name, str) and name.startswith(BACKEND_SPECIFIC_PREFIXES):
+            return True
+    return False
+
+
 def _config() -> Config:
     config = Config()
     config.set_main_option(

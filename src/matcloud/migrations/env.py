@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from matcloud.core.migrate import target_metadata
+from matcloud.core.migrate import include_object, target_metadata
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -16,6 +16,7 @@ context.configure(
     target_metadata=target_metadata(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=include_object,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -26,6 +26,7 @@ def admin_home(request: Request) -> Page:
             "jobs": instance.jobs.counts(),
             "pending": instance.jobs.pending_count(),
             "failures": [asdict(f) for f in instance.jobs.failures(limit=100)],
+            "mail": [asdict(m) for m in instance.mail.recent(limit=50)],
         },
         title="Administration",
     )

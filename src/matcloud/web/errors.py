@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from matcloud.core.errors import Gone, MatcloudError, RateLimited, ValidationFailed
 from matcloud.web.rendering import shell_context, wants_json
@@ -119,6 +120,12 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return problem(request, 400, "The request is not valid.", errors=errors)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up mid-body (an interrupted upload): nothing was recorded; no alarm."""
+    log.info("client disconnected", extra={"path": request.url.path})
+    return problem(request, 400, "The request body was cut short; nothing was stored.")
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem(request, 500, "Something went wrong on our side; it has been logged.")
@@ -128,6 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MatcloudError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)
 
 

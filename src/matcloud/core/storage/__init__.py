@@ -88,6 +88,21 @@ class BlobStore(Protocol):
         """
         ...
 
+    def stage_write(
+        self, stage_id: str, offset: int, stream: BinaryIO | Iterable[bytes], *, length: int
+    ) -> int:
+        """Write one part of a multipart upload at ``offset`` into the staged blob ``stage_id``
+        (parts in any order, in parallel); return the bytes written, refusing over ``length``."""
+        ...
+
+    def stage_commit(self, stage_id: str, *, size: int) -> BlobInfo:
+        """Turn the staged blob of ``size`` bytes into a stored blob (one hashing pass)."""
+        ...
+
+    def stage_delete(self, stage_id: str) -> bool:
+        """Drop a staged upload (abandoned, or already committed)."""
+        ...
+
     def check(self) -> None:
         """Health check: raise ``Unavailable`` unless the store can be written now."""
         ...
@@ -123,10 +138,10 @@ def validate_range(start: int, end: int | None, size: int) -> int:
 
 
 def format_size(num_bytes: int) -> str:
-    """Human units for messages, in the binary multiples settings use (``5 * 1024**3`` -> 5 GB)."""
+    """Human units for messages, in the binary multiples settings use (``5 * 1024**3`` -> 5 GiB)."""
     value = float(num_bytes)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
             break
         value /= 1024
     text = f"{value:.1f}".rstrip("0").rstrip(".") if unit != "B" else str(num_bytes)

@@ -45,9 +45,15 @@ def upgrade() -> None:
         sa.Column("file_types", sa.JSON(), nullable=False),
         sa.Column("is_demo", sa.Boolean(), nullable=False),
         sa.Column("published_at", matcloud.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fts_rowid", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_archive_search_docs")),
     )
     with op.batch_alter_table("archive_search_docs", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_archive_search_docs_fts_rowid",
+            ["fts_rowid", "record_id", "published_at"],
+            unique=False,
+        )
         batch_op.create_index(
             batch_op.f("ix_archive_search_docs_published_at"), ["published_at"], unique=False
         )
@@ -74,10 +80,10 @@ def upgrade() -> None:
         )
 
     if op.get_bind().dialect.name == "sqlite":
-        # record_id is stored but not indexed; the rowid is a hash of it (see search._fts_rowid).
+        # rowid = archive_search_docs.fts_rowid, a hash of the record id (search_backend)
         op.execute(
             "CREATE VIRTUAL TABLE archive_search_fts USING fts5("
-            "record_id UNINDEXED, title, creators, keywords, identifiers, description, "
+            "title, creators, keywords, identifiers, description, "
             "tokenize = 'unicode61 remove_diacritics 0')"
         )
         return
@@ -110,4 +116,5 @@ def downgrade() -> None:
     with op.batch_alter_table("archive_search_docs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_archive_search_docs_year"))
         batch_op.drop_index(batch_op.f("ix_archive_search_docs_published_at"))
+        batch_op.drop_index("ix_archive_search_docs_fts_rowid")
     op.drop_table("archive_search_docs")
