@@ -290,6 +290,7 @@ def run(kind: str, args: argparse.Namespace, docs: list[SearchDoc], workdir: Pat
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(sa.text("VACUUM ANALYZE"))
         timings: dict[tuple[str, str], list[float]] = defaultdict(list)
+        cpu_times: dict[tuple[str, str], list[float]] = defaultdict(list)
         totals: dict[tuple[str, str], list[int]] = defaultdict(list)
         sides: list[tuple[str, Callable[[Session, SearchQuery], tuple[int, list[str]]]]] = [
             ("matcloud", ours),
@@ -301,9 +302,10 @@ def run(kind: str, args: argparse.Namespace, docs: list[SearchDoc], workdir: Pat
                 anchor(session, query)
             for n, (label, query) in enumerate(queries):
                 for side, function in sides if n % 2 else reversed(sides):
-                    began = time.perf_counter()
+                    began, cpu = time.perf_counter(), time.process_time()
                     total, _ = function(session, query)
                     timings[(label, side)].append((time.perf_counter() - began) * 1000)
+                    cpu_times[(label, side)].append((time.process_time() - cpu) * 1000)
                     totals[(label, side)].append(total)
         size = None
         if kind == "sqlite":
@@ -317,25 +319,35 @@ def run(kind: str, args: argparse.Namespace, docs: list[SearchDoc], workdir: Pat
         + f"; load average after the queries {load}",
         "",
         "| query kind | n | matcloud p50 ms | p95 ms | anchor (LIKE) p50 ms | p95 ms "
-        "| mean total: matcloud / anchor |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| CPU p50 ms: matcloud / anchor | mean total: matcloud / anchor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    everything = {
-        side: [t for (_, s), ts in timings.items() if s == side for t in ts] for side, _ in sides
-    }
     for label in [*labels, "all"]:
         row = []
         for side in ("matcloud", "anchor"):
-            values = everything[side] if label == "all" else timings[(label, side)]
+            values = [
+                t for (k, s), ts in timings.items() if s == side and label in (k, "all") for t in ts
+            ]
             row += [f"{statistics.median(values):.1f}", f"{percentile(values, 95):.1f}"]
+        cpu = [
+            statistics.median(
+                [
+                    t
+                    for (k, s), ts in cpu_times.items()
+                    if s == side and label in (k, "all")
+                    for t in ts
+                ]
+            )
+            for side in ("matcloud", "anchor")
+        ]
+        row.append(f"{cpu[0]:.1f} / {cpu[1]:.1f}")
         if label == "all":
-            mean = ["", ""]
+            row.append("")
         else:
-            mean = [f"{statistics.mean(totals[(label, s)]):,.0f}" for s in ("matcloud", "anchor")]
-        n = len(queries) if label == "all" else len(timings[(label, "matcloud")])
-        lines.append(
-            f"| {label} | {n} | " + " | ".join(row) + f" | {' / '.join(mean).strip(' /')} |"
-        )
+            mean = [statistics.mean(totals[(label, s)]) for s in ("matcloud", "anchor")]
+            row.append(f"{mean[0]:,.0f} / {mean[1]:,.0f}")
+        n = sum(1 for k, _ in queries if label in (k, "all"))
+        lines.append(f"| {label} | {n} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 

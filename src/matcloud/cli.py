@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from matcloud import __version__
+from matcloud.archive.cli import archive
 from matcloud.core.errors import MatcloudError
 from matcloud.core.models import Role
 from matcloud.settings import Settings
@@ -264,8 +265,6 @@ def db_current(ctx: Context) -> None:
     finally:
         database.dispose()
 
-
-from matcloud.archive.cli import archive  # noqa: E402
 
 main.add_command(archive)
 

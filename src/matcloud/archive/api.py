@@ -57,6 +57,7 @@ def content_length(request: Request) -> int | None:
 
 def sync_chunks(stream: AsyncIterator[bytes]) -> Iterator[bytes]:
     """The request body as a sync iterator for a worker thread (pulls from the event loop)."""
+
     async def next_batch() -> bytes | None:
         """At least 1 MiB per hand-off between the event loop and the worker thread (uvicorn
         delivers the body in pieces of a few KiB; one hand-off each would cost more than the
@@ -144,14 +145,16 @@ def submit_review(
 ) -> JSONResponse:
     data = data or {}
     checklist = data.get("checklist") if isinstance(data.get("checklist"), dict) else {}
-    comment = data.get("comment") or data.get("payload", {}).get("content", "")
+    comment = data.get("comment") or _content(data)
     return JSONResponse(
         archive.review.submit(who, record_id, checklist, str(comment)), status_code=202
     )
 
 
+@router.get("/review/criteria")
 @router.get("/records/{record_id}/review/criteria")
-def review_criteria(record_id: str, archive: Archive) -> dict[str, Any]:
+def review_criteria(archive: Archive, record_id: str = "") -> dict[str, Any]:
+    """What moderators check (the depositor confirms each point when submitting)."""
     return {"criteria": archive.review.criteria()}
 
 
@@ -371,8 +374,9 @@ def download(token: str, request: Request, archive: Archive) -> Response:
 
 @public.get("/doi/{doi:path}", name="resolve_doi")
 def resolve_doi(doi: str, archive: Archive) -> Response:
+    """The embedded DOI resolver: to the landing page (or its tombstone) on this site."""
     target = archive.records.resolve_doi(doi)
-    return RedirectResponse(target["url"], status_code=302)
+    return RedirectResponse(f"/records/{target['target']}", status_code=302)
 
 
 __all__ = ["public", "router"]

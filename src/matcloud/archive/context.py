@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matcloud.archive.metadata import completeness_errors
 from matcloud.archive.models import File, FileStatus, Record, Version, VersionState
 from matcloud.archive.pids import PidProvider
 from matcloud.core.auth import Identity, require_authenticated
 from matcloud.core.db import Database
-from matcloud.core.errors import Conflict, Gone, NotFound
+from matcloud.core.errors import Conflict, FieldError, Gone, NotFound
 from matcloud.core.jobs import JobQueue
 from matcloud.core.mail import Mailer
 from matcloud.core.models import Role
@@ -110,6 +111,34 @@ def version_bytes(version: Version, *, excluding: File | None = None) -> int:
     return total
 
 
+def limit_bytes(settings: Settings, version: Version, extra_keys: tuple[str, ...] = ()) -> int:
+    """The size limit of a version's files: a moderator's override, else 50 GB when it holds
+    an AiiDA archive, else 5 GB (from settings)."""
+    if version.record.quota_bytes:
+        return version.record.quota_bytes
+    keys = [f.key for f in version.files] + list(extra_keys)
+    if any(k.lower().endswith(".aiida") for k in keys):
+        return settings.max_aiida_record_bytes
+    return settings.max_record_bytes
+
+
+def limit_files(settings: Settings, version: Version) -> int:
+    return version.record.quota_files or settings.max_files_per_record
+
+
+def publishable_errors(version: Version) -> list[FieldError]:
+    """Everything that stops a draft from being submitted or published."""
+    errors = list(completeness_errors(version.metadata_json))
+    if not version.files:
+        errors.append(FieldError("files", "a record needs at least one file"))
+    errors += [
+        FieldError(f"files.{f.key}", "is not committed yet (finish or delete the upload)")
+        for f in version.files
+        if f.status != FileStatus.COMPLETED
+    ]
+    return errors
+
+
 def owner_record(session: Session, record_id: str) -> Record:
     record = session.get(Record, record_id)
     if record is None:
@@ -124,8 +153,11 @@ __all__ = [
     "blob_in_use",
     "get_version",
     "is_moderator",
+    "limit_bytes",
+    "limit_files",
     "owned_draft",
     "owner_record",
+    "publishable_errors",
     "readable_version",
     "tombstone_of",
     "version_bytes",

@@ -22,6 +22,8 @@ from matcloud.archive.context import (
     COLLECT_DELAY_SECONDS,
     ArchiveContext,
     blob_in_use,
+    limit_bytes,
+    limit_files,
     owned_draft,
     version_bytes,
 )
@@ -63,15 +65,10 @@ class FileService:
     # -- limits -----------------------------------------------------------------------------
 
     def limit_bytes(self, version: Version, extra_keys: Iterable[str] = ()) -> int:
-        if version.record.quota_bytes:
-            return version.record.quota_bytes
-        keys = [f.key for f in version.files] + list(extra_keys)
-        if any(k.lower().endswith(".aiida") for k in keys):
-            return self.ctx.settings.max_aiida_record_bytes
-        return self.ctx.settings.max_record_bytes
+        return limit_bytes(self.ctx.settings, version, tuple(extra_keys))
 
     def limit_files(self, version: Version) -> int:
-        return version.record.quota_files or self.ctx.settings.max_files_per_record
+        return limit_files(self.ctx.settings, version)
 
     def _too_large(self, version: Version, limit: int) -> TooLarge:
         aiida = limit == self.ctx.settings.max_aiida_record_bytes

@@ -6,11 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from matcloud.archive.context import ArchiveContext, get_version
+from matcloud.archive.context import ArchiveContext, get_version, publishable_errors
 from matcloud.archive.drafts import open_request
-from matcloud.archive.metadata import completeness_errors, parse_metadata
+from matcloud.archive.metadata import parse_metadata
 from matcloud.archive.models import (
-    FileStatus,
     Record,
     RequestEvent,
     RequestStatus,
@@ -26,18 +25,6 @@ from matcloud.core.models import Role
 
 REGISTER_DOI_JOB = "archive.register_doi"
 TOMBSTONE_DOI_JOB = "archive.tombstone_doi"
-
-
-def publishable_errors(version: Version) -> list[FieldError]:
-    errors = list(completeness_errors(version.metadata_json))
-    if not version.files:
-        errors.append(FieldError("files", "a record needs at least one file"))
-    errors += [
-        FieldError(f"files.{f.key}", "is not committed yet (finish or delete the upload)")
-        for f in version.files
-        if f.status != FileStatus.COMPLETED
-    ]
-    return errors
 
 
 class Publisher:

@@ -72,13 +72,21 @@ class RecordService:
                 for v in record.versions
                 if v.state in (VersionState.PUBLISHED, VersionState.RETRACTED)
                 or identity.user_id == record.owner_id
+                or is_moderator(identity)
             ]
             if not visible:
                 raise NotFound(f"There is no record {record_id}.")
             hits = []
             for v in reversed(visible):
                 if v.state == VersionState.RETRACTED:
-                    hits.append({"id": v.id, "status": "retracted", "versions": {"index": v.index}})
+                    hits.append(
+                        {
+                            "id": v.id,
+                            "status": "retracted",
+                            "versions": {"index": v.index},
+                            "removal_date": tombstone_of(v)["removal_date"],
+                        }
+                    )
                 else:
                     hits.append(version_json(self.ctx, v))
             return {"hits": {"total": len(hits), "hits": hits}}

@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matcloud.archive.context import ArchiveContext, get_version, is_moderator
+from matcloud.archive.context import (
+    ArchiveContext,
+    get_version,
+    is_moderator,
+    publishable_errors,
+)
 from matcloud.archive.drafts import open_request
 from matcloud.archive.models import (
     Record,
@@ -19,7 +24,7 @@ from matcloud.archive.models import (
     Version,
     VersionState,
 )
-from matcloud.archive.publishing import Publisher, publishable_errors
+from matcloud.archive.publishing import Publisher
 from matcloud.core.auth import Identity, require_authenticated, require_role
 from matcloud.core.db import UnitOfWork, utcnow
 from matcloud.core.errors import Conflict, FieldError, NotFound, ValidationFailed

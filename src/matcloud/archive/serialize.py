@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from matcloud.archive.context import ArchiveContext
-from matcloud.archive.metadata import completeness_errors
+from matcloud.archive.context import (
+    ArchiveContext,
+    limit_bytes,
+    limit_files,
+    publishable_errors,
+)
 from matcloud.archive.models import File, FileStatus, ReviewRequest, Version, VersionState
 
 
@@ -53,6 +57,10 @@ def files_json(ctx: ArchiveContext, version: Version) -> dict[str, Any]:
         "total_bytes": sum(e["size"] or 0 for e in entries),
         "entries": entries,
         "links": {"archive": ctx.url(f"/api/records/{version.id}/files-archive")},
+        "limits": {
+            "bytes": limit_bytes(ctx.settings, version),
+            "files": limit_files(ctx.settings, version),
+        },
     }
 
 
@@ -119,8 +127,7 @@ def version_json(
         }
     if include_errors and not published:
         body["errors"] = [
-            {"field": e.field, "messages": [e.message]}
-            for e in completeness_errors(version.metadata_json)
+            {"field": e.field, "messages": [e.message]} for e in publishable_errors(version)
         ]
     return body
 

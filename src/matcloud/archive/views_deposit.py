@@ -48,7 +48,7 @@ FIELD_LABELS = {
     "files": "Files",
 }
 RELATION_LABELS = {
-    "issupplementto": "supplements (data behind the paper)",
+    "issupplementto": "supplements (the paper's data)",
     "isdocumentedby": "is documented by",
     "isreferencedby": "is referenced by",
     "isdescribedby": "is described by",

@@ -118,15 +118,16 @@ def page(router: APIRouter, path: str, *, name: str | None = None) -> Callable[[
 
             endpoint = sync_endpoint
         route_name = name or handler.__name__
-        router.add_api_route(
-            path, endpoint, methods=["GET"], response_class=HTMLResponse, name=route_name
-        )
+        # the twin first: "/x/{id}" would otherwise also match "/x/abc.json"
         router.add_api_route(
             json_path(path),
             endpoint,
             methods=["GET"],
             response_class=JSONResponse,
             name=route_name + "_json",
+        )
+        router.add_api_route(
+            path, endpoint, methods=["GET"], response_class=HTMLResponse, name=route_name
         )
         return handler
 

@@ -4,8 +4,9 @@ Identity: ``Authorization: Bearer <token>`` (personal API token) or the ``mc_ses
 an itsdangerous-signed random session id (HttpOnly, SameSite=Lax, Secure when configured).
 
 CSRF: every unsafe request (POST/PUT/PATCH/DELETE) made with ambient browser credentials (the
-session cookie), and every form post (sign-in included, against login CSRF), must carry a token, in the ``csrf_token`` form field or the ``X-CSRF-Token`` header, equal to an HMAC
-of the ``mc_csrf`` cookie under the instance's secret key ("signed double submit"). A request that
+session cookie), and every form post (sign-in included, against login CSRF), must carry a token,
+in the ``csrf_token`` form field or the ``X-CSRF-Token`` header, equal to an HMAC of the
+``mc_csrf`` cookie under the instance's secret key ("signed double submit"). A request that
 authenticates with a bearer token carries no ambient credential and needs none. The check runs
 as an app-wide dependency, so no write route can forget it.
 """
