@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from matcloud.archive import search
 from matcloud.archive.context import ArchiveContext, get_version, publishable_errors
 from matcloud.archive.drafts import open_request
 from matcloud.archive.metadata import parse_metadata
@@ -89,8 +90,6 @@ class Publisher:
 
     def index(self, uow: UnitOfWork, record: Record) -> None:
         """Keep the search index on the record's latest visible version (or drop it)."""
-        from matcloud.archive import search
-
         latest = uow.session.get(Version, record.latest_version_id or "")
         if latest is None or latest.state != VersionState.PUBLISHED:
             search.delete(uow.session, record.id)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from matcloud.archive import search
 from matcloud.archive.context import ArchiveContext, is_moderator, readable_version, tombstone_of
 from matcloud.archive.downloads import DownloadGrant, DownloadSigner
 from matcloud.archive.drafts import open_request
@@ -129,8 +130,6 @@ class RecordService:
         size: int = 10,
         filters: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
-        from matcloud.archive import search
-
         query = search.SearchQuery.from_params(q, sort, page, size, filters or {})
         with self.ctx.db.read() as session:
             result = search.search(session, query)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from matcloud.archive.models import Version
-
-if TYPE_CHECKING:
-    from matcloud.archive.search import SearchDoc
+from matcloud.archive.search import SearchDoc
 
 
 def search_doc(version: Version) -> SearchDoc:
-    from matcloud.archive.search import SearchDoc
-
     meta = version.metadata_json
     creators = []
     for creator in meta.get("creators", []):
