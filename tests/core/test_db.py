@@ -117,6 +117,13 @@ def test_migrations_are_idempotent_and_at_head(db: Database) -> None:
     assert migrate.current_revision(db) == migrate.head_revision()
 
 
+def test_migrations_go_down_and_up_again(db: Database) -> None:
+    migrate.downgrade(db, "base")
+    assert migrate.current_revision(db) is None
+    migrate.upgrade(db)
+    assert migrate.current_revision(db) == migrate.head_revision()
+
+
 def test_models_match_the_migrations(db: Database) -> None:
     """No table or column is in the models without a migration (autogenerate finds nothing)."""
     from alembic.autogenerate import compare_metadata

@@ -150,7 +150,7 @@ class RecordService:
                 facet: {"buckets": [{"key": k, "doc_count": n} for k, n in buckets]}
                 for facet, buckets in result.aggregations.items()
             },
-            "sortBy": query.sort,
+            "sortBy": result.sort,
             "page": query.page,
             "size": query.size,
             "q": query.q,

@@ -135,3 +135,6 @@ def downgrade() -> None:
 
     op.drop_table("job_runs")
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TYPE IF EXISTS user_role")
+        op.execute("DROP TYPE IF EXISTS job_status")

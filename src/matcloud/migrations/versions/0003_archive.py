@@ -280,3 +280,11 @@ def downgrade() -> None:
     op.drop_table("archive_pids")
     op.drop_table("archive_id_counters")
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "postgresql":
+        for enum in (
+            "archive_version_state",
+            "archive_file_status",
+            "archive_request_type",
+            "archive_request_status",
+        ):
+            op.execute(f"DROP TYPE IF EXISTS {enum}")
