@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import pytest
 import uvicorn
 
 from archive_helpers import metadata
+from livesite import free_port
 from matcloud.app import create_app
 from matcloud.archive.client import PARTIAL_SUFFIX, ArchiveClient, ClientError, MiB
 from matcloud.core.instance import init_instance
@@ -74,13 +74,6 @@ class Recording(httpx.HTTPTransport):
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live(settings: Settings) -> Iterator[Live]:
     """A migrated instance (record limit 8 MiB) with a depositor and a moderator, on a port."""
@@ -92,7 +85,7 @@ def live(settings: Settings) -> Iterator[Live]:
     for email, role in [("ada@example.org", Role.USER), ("mod@example.org", Role.MODERATOR)]:
         auth.create_user(None, email, email.split("@")[0], password="x" * 16, role=role)
         tokens.append(auth.create_token(None, email, "tests").secret)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )

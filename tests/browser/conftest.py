@@ -7,7 +7,6 @@ can (root).
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
-from livesite import LiveSite
+from livesite import LiveSite, free_port
 from matcloud.app import create_app
 from matcloud.core.instance import init_instance
 from matcloud.core.models import Role
@@ -44,13 +43,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is not installed"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_site(settings: Settings) -> Iterator[LiveSite]:
     """A migrated instance with one user, served by uvicorn in a thread."""
@@ -59,7 +51,7 @@ def live_site(settings: Settings) -> Iterator[LiveSite]:
     app.state.instance.auth.create_user(
         None, "ada@example.org", "Ada Lovelace", password=PASSWORD, role=Role.USER
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )

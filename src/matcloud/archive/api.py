@@ -202,12 +202,16 @@ def init_files(
     return created({"entries": archive.files.init(who, record_id, entries)})
 
 
-@router.get("/records/{record_id}/draft/files/{key}")
-def get_draft_file(record_id: str, key: str, who: Who, archive: Archive) -> dict[str, Any]:
-    for entry in archive.drafts.get(who, record_id)["files"]["entries"]:
+def file_entry(version: dict[str, Any], key: str) -> dict[str, Any]:
+    for entry in version["files"]["entries"]:
         if entry["key"] == key:
             return dict(entry)
-    raise NotFound(f"{record_id} has no file {key!r}.")
+    raise NotFound(f"{version['id']} has no file {key!r}.")
+
+
+@router.get("/records/{record_id}/draft/files/{key}")
+def get_draft_file(record_id: str, key: str, who: Who, archive: Archive) -> dict[str, Any]:
+    return file_entry(archive.drafts.get(who, record_id), key)
 
 
 @router.put("/records/{record_id}/draft/files/{key}/content")
@@ -268,10 +272,7 @@ def list_files(record_id: str, who: Who, archive: Archive) -> dict[str, Any]:
 
 @router.get("/records/{record_id}/files/{key}")
 def get_file(record_id: str, key: str, who: Who, archive: Archive) -> dict[str, Any]:
-    for entry in archive.records.get(who, record_id)["files"]["entries"]:
-        if entry["key"] == key:
-            return dict(entry)
-    raise NotFound(f"{record_id} has no file {key!r}.")
+    return file_entry(archive.records.get(who, record_id), key)
 
 
 @router.get("/records/{record_id}/files/{key}/content")

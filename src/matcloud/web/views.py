@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request
 
 from matcloud import __version__
@@ -42,29 +44,16 @@ def _section_page(request: Request, slug: str) -> Page:
     raise NotFound(f"There is no section '{slug}'.")
 
 
-@page(router, "/learn")
-def learn(request: Request) -> Page:
-    return _section_page(request, "learn")
+def _section_handler(slug: str) -> Callable[[Request], Page]:
+    def section_index(request: Request) -> Page:
+        return _section_page(request, slug)
+
+    section_index.__name__ = slug
+    return section_index
 
 
-@page(router, "/work")
-def work(request: Request) -> Page:
-    return _section_page(request, "work")
-
-
-@page(router, "/discover")
-def discover(request: Request) -> Page:
-    return _section_page(request, "discover")
-
-
-@page(router, "/explore")
-def explore(request: Request) -> Page:
-    return _section_page(request, "explore")
-
-
-@page(router, "/archive")
-def archive(request: Request) -> Page:
-    return _section_page(request, "archive")
+for _slug in ("learn", "work", "discover", "explore", "archive"):
+    page(router, f"/{_slug}")(_section_handler(_slug))
 
 
 @page(router, "/search")
