@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     max_aiida_record_bytes: int = Field(50 * GB, description="Limit for a record with an .aiida")
     max_files_per_record: int = Field(100, description="File count limit per record")
     max_form_bytes: int = Field(1 * MB, description="Largest accepted HTML form body")
+    orcid_api_url: str | None = Field(
+        None,
+        description="ORCID public API for creator look-ups, e.g. https://pub.orcid.org/v3.0 "
+        "(unset: only people this instance knows)",
+    )
     mail_from: str = Field("matcloud@localhost", description="Sender address of site mail")
     smtp_url: str | None = Field(None, description="smtp://host:port; unset = mail is logged")
     secret_key: str | None = Field(

@@ -131,3 +131,28 @@ def test_depositor_moderator_reader(live_site: LiveSite, browser_page: Any, tmp_
     download.save_as(saved)
     assert saved.read_bytes() == data.read_bytes()
     assert download.suggested_filename == "energies.csv"
+
+
+def test_an_orcid_fills_in_the_creator(live_site: LiveSite, browser_page: Any) -> None:
+    from playwright.sync_api import expect
+
+    db = Database(live_site.settings.resolved_database_url)
+    try:
+        AuthService(db).create_user(
+            None,
+            "grace@example.org",
+            "Grace Hopper",
+            password=live_site.password,
+            orcid="0000-0002-1825-0097",
+        )
+    finally:
+        db.dispose()
+    page = browser_page
+    sign_in(page, live_site, live_site.user_email)
+    page.goto(live_site.url + "/uploads/new")
+    creator = page.locator("#creators-list > li").first
+    creator.locator("[data-key=orcid]").fill("https://orcid.org/0000-0002-1825-0097")
+    creator.locator("[data-key=orcid]").press("Tab")
+    expect(creator.locator("[data-key=given_name]")).to_have_value("Grace")
+    expect(creator.locator("[data-key=family_name]")).to_have_value("Hopper")
+    expect(creator.locator(".orcid-found")).to_contain_text("Found Grace Hopper")

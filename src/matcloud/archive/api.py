@@ -158,6 +158,12 @@ def review_criteria(archive: Archive, record_id: str = "") -> dict[str, Any]:
     return {"criteria": archive.review.criteria()}
 
 
+@router.get("/people/orcid/{orcid:path}")
+def person_by_orcid(orcid: str, who: Who, archive: Archive) -> dict[str, Any]:
+    """Name and affiliations behind an ORCID iD (fills a creator in the deposit form)."""
+    return archive.people.by_orcid(orcid)
+
+
 @router.post("/records/{record_id}/versions", status_code=201)
 def new_version(record_id: str, who: Who, archive: Archive) -> JSONResponse:
     return created(archive.drafts.new_version(who, record_id))

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from matcloud.archive.context import COLLECT_BLOB_JOB, ArchiveContext
 from matcloud.archive.drafts import DraftService
 from matcloud.archive.files import FileService
+from matcloud.archive.people import (
+    LocalDirectory,
+    OrcidPublicDirectory,
+    PeopleDirectory,
+    PeopleService,
+)
 from matcloud.archive.pids import LocalPidProvider, PidProvider
 from matcloud.archive.publishing import Publisher
 from matcloud.archive.records import RecordService
@@ -22,6 +28,7 @@ class ArchiveService:
     publisher: Publisher
     review: ReviewService
     records: RecordService
+    people: PeopleService
 
     @classmethod
     def build(cls, instance: Instance, pids: PidProvider | None = None) -> ArchiveService:
@@ -36,6 +43,9 @@ class ArchiveService:
         files = FileService(ctx)
         instance.jobs.register(COLLECT_BLOB_JOB, files.collect_blob, retries=3, retry_delay=60)
         publisher = Publisher(ctx)
+        directories: list[PeopleDirectory] = [LocalDirectory(ctx)]
+        if instance.settings.orcid_api_url:
+            directories.append(OrcidPublicDirectory(instance.settings.orcid_api_url))
         return cls(
             ctx=ctx,
             drafts=DraftService(ctx),
@@ -43,6 +53,7 @@ class ArchiveService:
             publisher=publisher,
             review=ReviewService(ctx, publisher),
             records=RecordService(ctx),
+            people=PeopleService(directories),
         )
 
 

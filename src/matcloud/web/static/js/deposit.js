@@ -1285,9 +1285,49 @@
       }
       if (target.id === "licence") updateLicenceLink();
       checkInput(target);
+      if (target.getAttribute("data-key") === "orcid" && !state.clientErrors.has(target)) {
+        lookUpOrcid(target);
+      }
       renderErrors();
       markDirty();
     });
+
+    // A valid ORCID iD fills the creator's empty name and affiliation fields from what the
+    // instance knows (past records, accounts) or from orcid.org when the operator enabled it.
+    function lookUpOrcid(input) {
+      var row = input.closest("[data-row]");
+      var note = row.querySelector(".orcid-found");
+      var orcid = normOrcid(input.value);
+      if (note) note.hidden = true;
+      if (!orcid) return;
+      fetch("/api/people/orcid/" + enc(orcid), { headers: { Accept: "application/json" } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (person) {
+          if (!person || normOrcid(input.value) !== orcid) return;
+          var filled = false;
+          if (!val(row, "given_name") && person.given_name) {
+            field(row, "given_name").value = person.given_name; filled = true;
+          }
+          if (!val(row, "family_name") && person.family_name) {
+            field(row, "family_name").value = person.family_name; filled = true;
+          }
+          var sub = row.querySelector("[data-subrow]");
+          var first = (person.affiliations || [])[0];
+          if (sub && first && !val(sub, "name") && !val(sub, "id")) {
+            field(sub, "name").value = first.name || "";
+            field(sub, "id").value = first.id || "";
+            filled = true;
+          }
+          if (note) {
+            note.textContent = "Found " + [person.given_name, person.family_name].join(" ").trim() +
+              " (" + (person.source === "orcid.org" ? "orcid.org" : "known to this site") + ")" +
+              (filled ? "; empty fields filled in." : ".");
+            note.hidden = false;
+          }
+          if (filled) markDirty();
+        })
+        .catch(function () { /* a look-up is a convenience: without it the form works */ });
+    }
     creatorsList.addEventListener("click", function (e) { onRowAction(creatorsList, "creator", e); });
     refsList.addEventListener("click", function (e) { onRowAction(refsList, "reference", e); });
     fundingList.addEventListener("click", function (e) { onRowAction(fundingList, "grant", e); });
