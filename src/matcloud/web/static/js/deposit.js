@@ -253,6 +253,7 @@
       var first = null;
       if (state.showMissing && state.draft && state.draft.errors && state.mode !== "correction") {
         state.draft.errors.forEach(function (e) {
+          if (e.field === "files" || e.field.indexOf("files.") === 0) return;
           var target = targetFor(e.field);
           e.messages.forEach(function (m) { put(target, phrase(target, m, e.field), "missing"); });
         });
@@ -1076,6 +1077,8 @@
       var labels = V.field_labels || {};
       ((state.draft && state.draft.errors) || []).forEach(function (e) {
         if (state.mode === "correction") return;
+        // file problems are worked out below from the live upload state, not the last save
+        if (e.field === "files" || e.field.indexOf("files.") === 0) return;
         e.messages.forEach(function (m) { items.push({ field: e.field, text: (labels[e.field] || e.field) + ": " + m }); });
       });
       if (state.mode !== "correction") {
