@@ -171,16 +171,14 @@ def upload_row(hit: dict[str, Any]) -> dict[str, Any]:
     correction = "pending_correction" in hit
     metadata = hit.get("pending_correction") or hit["metadata"]
     files = hit["files"]
-    errors = [
-        {"field": e["field"], "label": FIELD_LABELS.get(e["field"], e["field"]), "message": m}
+    errors = [  # the service lists metadata gaps and file problems alike
+        {
+            "field": e["field"],
+            "label": FIELD_LABELS.get(e["field"], e["field"].removeprefix("files.")),
+            "message": m,
+        }
         for e in hit.get("errors", [])
         for m in e["messages"]
-    ]
-    if not published and not files["entries"]:
-        errors.append({"field": "files", "label": "Files", "message": "add at least one file"})
-    pending = [f["key"] for f in files["entries"] if f["status"] != "completed"]
-    errors += [
-        {"field": f"files.{key}", "label": key, "message": "upload not finished"} for key in pending
     ]
     return {
         "id": hit["id"],
