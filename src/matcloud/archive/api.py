@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
+from xml.sax.saxutils import escape
 
 import anyio
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from matcloud.archive.records import sitemap_page
 from matcloud.archive.service import ArchiveService
 from matcloud.archive.zipstream import stream_zip, zip_size
 from matcloud.core.auth import Identity
@@ -22,6 +24,7 @@ from matcloud.web.fileresponse import blob_response
 from matcloud.web.security import current_identity
 
 router = APIRouter(prefix="/api", tags=["archive"])
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 FACETS = ("keywords", "licence", "year", "has_aiida", "file_type")
 HANDOFF_BYTES = 1024 * 1024
 
@@ -384,6 +387,45 @@ def resolve_doi(doi: str, archive: Archive) -> Response:
     """The embedded DOI resolver: to the landing page (or its tombstone) on this site."""
     target = archive.records.resolve_doi(doi)
     return RedirectResponse(f"/records/{target['target']}", status_code=302)
+
+
+@public.get("/robots.txt", name="robots", include_in_schema=False)
+def robots(request: Request, archive: Archive) -> Response:
+    """Crawlers welcome on landing pages; not on drafts, accounts, uploads or downloads."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /uploads",
+        "Disallow: /requests",
+        "Disallow: /account",
+        "Disallow: /admin",
+        "Disallow: /signin",
+        "Disallow: /dl/",
+        "Disallow: /api/",
+        "Allow: /",
+        f"Sitemap: {archive.ctx.url('/sitemap.xml')}",
+    ]
+    return Response("\n".join(lines) + "\n", media_type="text/plain")
+
+
+@public.get("/sitemap.xml", name="sitemap", include_in_schema=False)
+def sitemap(archive: Archive, page: int | None = None) -> Response:
+    """Every landing page (a sitemap index when there are more than 50,000)."""
+    pages, entries = sitemap_page(archive.ctx, page or 1)
+    if page is None and pages > 1:
+        items = "".join(
+            f"<sitemap><loc>{escape(archive.ctx.url(f'/sitemap.xml?page={n}'))}</loc></sitemap>"
+            for n in range(1, pages + 1)
+        )
+        body = f'<sitemapindex xmlns="{SITEMAP_NS}">{items}</sitemapindex>'
+    else:
+        if page is not None and not 1 <= page <= pages:
+            raise NotFound(f"The sitemap has pages 1 to {pages}.")
+        items = "".join(
+            f"<url><loc>{escape(archive.ctx.url(path))}</loc><lastmod>{stamp}</lastmod></url>"
+            for path, stamp in entries
+        )
+        body = f'<urlset xmlns="{SITEMAP_NS}">{items}</urlset>'
+    return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + body, media_type="application/xml")
 
 
 __all__ = ["public", "router"]

@@ -266,3 +266,33 @@ def archive_stats(ctx: ArchiveContext) -> list[tuple[str, int, str | None]]:
         ("files", int(files or 0), None),
         ("MB of data", int((size or 0) // 1_000_000), None),
     ]
+
+
+SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the sitemaps.org limit)
+
+
+def sitemap_page(ctx: ArchiveContext, page: int) -> tuple[int, list[tuple[str, str]]]:
+    """Page ``page`` (1-based) of the landing pages of published versions, with their last
+    change, and how many pages there are (a sitemap index lists them when there are several)."""
+    with ctx.db.read() as session:
+        total = (
+            session.scalar(
+                select(func.count(Version.id)).where(Version.state == VersionState.PUBLISHED)
+            )
+            or 0
+        )
+        rows = session.execute(
+            select(Version.id, Version.record_id, Version.updated_at, Record.latest_version_id)
+            .join(Record, Record.id == Version.record_id)
+            .where(Version.state == VersionState.PUBLISHED)
+            .order_by(Version.published_at, Version.id)
+            .offset((page - 1) * SITEMAP_LIMIT)
+            .limit(SITEMAP_LIMIT)
+        ).all()
+    entries = []
+    for version_id, record_id, updated, latest in rows:
+        stamp = updated.date().isoformat()
+        if version_id == latest:
+            entries.append((f"/records/{record_id}", stamp))
+        entries.append((f"/records/{version_id}", stamp))
+    return max(1, -(-total // SITEMAP_LIMIT)), entries
