@@ -60,7 +60,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     install_sections(app.state.sections, platform)
     app.state.templates = make_templates([Path(archive_api.__file__).parent / "templates"])
     app.state.metrics = Metrics(instance.jobs)
-    app.state.csrf_exempt = set()
+    app.state.csrf_exempt = {"/oai2d"}  # read-only protocol; harvesters POST forms
 
     install_error_handlers(app)
     app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         description="ORCID public API for creator look-ups, e.g. https://pub.orcid.org/v3.0 "
         "(unset: only people this instance knows)",
     )
+    admin_email: str | None = Field(
+        None, description="Operators' address, published in OAI-PMH Identify"
+    )
     mail_from: str = Field("matcloud@localhost", description="Sender address of site mail")
     smtp_url: str | None = Field(None, description="smtp://host:port; unset = mail is logged")
     secret_key: str | None = Field(

@@ -389,6 +389,20 @@ def resolve_doi(doi: str, archive: Archive) -> Response:
     return RedirectResponse(f"/records/{target['target']}", status_code=302)
 
 
+@public.api_route("/oai2d", methods=["GET", "POST"], name="oai_pmh")
+async def oai_pmh(request: Request, archive: Archive) -> Response:
+    """OAI-PMH 2.0 (GET, or POST with a form body, as the protocol allows)."""
+    args: dict[str, list[str]] = {}
+    pairs = list(request.query_params.multi_items())
+    if request.method == "POST":
+        form = await request.form()
+        pairs += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    for key, value in pairs:
+        args.setdefault(key, []).append(value)
+    body: bytes = await run_in_threadpool(archive.oai.handle, args)
+    return Response(body, media_type="text/xml; charset=utf-8")
+
+
 @public.get("/robots.txt", name="robots", include_in_schema=False)
 def robots(request: Request, archive: Archive) -> Response:
     """Crawlers welcome on landing pages; not on drafts, accounts, uploads or downloads."""

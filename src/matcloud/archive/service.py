@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from matcloud.archive.context import COLLECT_BLOB_JOB, ArchiveContext
 from matcloud.archive.drafts import DraftService
 from matcloud.archive.files import FileService
+from matcloud.archive.oaipmh.formats import FORMATS
+from matcloud.archive.oaipmh.provider import OaiPmhProvider
 from matcloud.archive.people import (
     LocalDirectory,
     OrcidPublicDirectory,
@@ -29,6 +31,7 @@ class ArchiveService:
     review: ReviewService
     records: RecordService
     people: PeopleService
+    oai: OaiPmhProvider
 
     @classmethod
     def build(cls, instance: Instance, pids: PidProvider | None = None) -> ArchiveService:
@@ -54,6 +57,7 @@ class ArchiveService:
             review=ReviewService(ctx, publisher),
             records=RecordService(ctx),
             people=PeopleService(directories),
+            oai=OaiPmhProvider(ctx, FORMATS),
         )
 
 
