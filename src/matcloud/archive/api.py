@@ -15,8 +15,11 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from matcloud.archive.exports import exported
 from matcloud.archive.records import sitemap_page
+from matcloud.archive.serializers import SERIALIZERS, negotiate
 from matcloud.archive.service import ArchiveService
+from matcloud.archive.signposting import file_links
 from matcloud.archive.zipstream import stream_zip, zip_size
 from matcloud.core.auth import Identity
 from matcloud.core.errors import FieldError, NotFound, ValidationFailed
@@ -109,8 +112,27 @@ def my_records(who: Who, archive: Archive, page: int = 1, size: int = 25) -> dic
 
 
 @router.get("/records/{record_id}")
-def get_record(record_id: str, who: Who, archive: Archive) -> dict[str, Any]:
-    return archive.records.get(who, record_id)
+def get_record(request: Request, record_id: str, who: Who, archive: Archive) -> Any:
+    """The record as JSON, or in the format the ``Accept`` header asks for (DataCite, JSON-LD,
+    BibTeX, CSL, Dublin Core, a formatted citation)."""
+    record = archive.records.get(who, record_id)
+    serializer = negotiate(request.headers.get("accept", ""))
+    if serializer is not None and record["is_published"]:
+        return exported(record, serializer, download=False)
+    return record
+
+
+@router.get("/records/{record_id}/export/{fmt}")
+def export_record(record_id: str, fmt: str, who: Who, archive: Archive) -> Response:
+    """One metadata format (``datacite-xml``, ``json-ld``, ``bibtex``, ...) of a published
+    version."""
+    serializer = SERIALIZERS.get(fmt)
+    if serializer is None:
+        raise NotFound(f"There is no export format {fmt!r}; try one of {sorted(SERIALIZERS)}.")
+    record = archive.records.get(who, record_id)
+    if not record["is_published"]:
+        raise NotFound(f"{record_id} is not published; drafts have no exports.")
+    return exported(record, serializer, download=True)
 
 
 @router.get("/records/{record_id}/draft")
@@ -371,7 +393,7 @@ public = APIRouter(tags=["archive"])
 @public.api_route("/dl/{token}", methods=["GET", "HEAD"], name="download")
 def download(token: str, request: Request, archive: Archive) -> Response:
     file = archive.records.redeem(token)
-    return blob_response(
+    response = blob_response(
         request,
         archive.ctx.blobs,
         blob_id=file.blob_id,
@@ -380,6 +402,12 @@ def download(token: str, request: Request, archive: Archive) -> Response:
         filename=file.filename,
         media_type=file.mimetype,
     )
+    response.headers["Link"] = file_links(
+        archive.ctx.url(f"/records/{file.version_id}"),
+        archive.ctx.url(f"/api/records/{file.version_id}"),
+        file.filename,
+    )
+    return response
 
 
 @public.get("/doi/{doi:path}", name="resolve_doi")

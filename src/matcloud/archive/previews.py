@@ -138,7 +138,7 @@ def image_file(archive: ArchiveService, identity: Identity, record_id: str, key:
         ):
             raise NotFound(f"{version.id} has no image {key!r}.")
         mimetype = mimetypes.guess_type(file.key)[0] or file.mimetype
-        return Download(file.blob_id, file.size or 0, file.sha256, file.key, mimetype)
+        return Download(file.blob_id, file.size or 0, file.sha256, file.key, mimetype, version.id)
 
 
 def record_details(archive: ArchiveService, record: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ class Download:
     sha256: str
     filename: str
     mimetype: str
+    version_id: str
 
 
 class RecordService:
@@ -217,7 +218,9 @@ class RecordService:
             file = next((f for f in version.files if f.key == grant.key), None)
             if file is None or file.blob_id != grant.blob_id or file.sha256 is None:
                 raise NotFound("This download link is invalid.")
-            return Download(file.blob_id, file.size or 0, file.sha256, file.key, file.mimetype)
+            return Download(
+                file.blob_id, file.size or 0, file.sha256, file.key, file.mimetype, version.id
+            )
 
     def zip_entries(self, identity: Identity, record_id: str) -> tuple[str, list[ZipEntry]]:
         """The files of a version as zip entries streamed from the blob store."""

@@ -18,9 +18,25 @@ RESOURCE_TYPES = {
 }
 
 
+#: IANA's top-level media types; others (``chemical/x-cif``...) are left out of ``type``.
+IANA_TOP_LEVEL = {
+    "application",
+    "audio",
+    "font",
+    "image",
+    "message",
+    "model",
+    "multipart",
+    "text",
+    "video",
+}
+
+
 def _link(url: str, rel: str, media_type: str | None = None) -> str:
     value = f'<{url}> ; rel="{rel}"'
-    return value + (f' ; type="{media_type}"' if media_type else "")
+    if media_type and media_type.split("/", 1)[0] in IANA_TOP_LEVEL:
+        value += f' ; type="{media_type}"'
+    return value
 
 
 def doi_url(doi: str) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from matcloud.archive.exports import exported, json_ld_script, signposts
 from matcloud.archive.licences import LICENCES
 from matcloud.archive.markdown import render_markdown
 from matcloud.archive.previews import (
@@ -25,6 +26,7 @@ from matcloud.archive.previews import (
     text_previews,
 )
 from matcloud.archive.search_query import FACETS, MAX_RESULT_WINDOW, SORTS
+from matcloud.archive.serializers import dublincore, negotiate
 from matcloud.archive.service import ArchiveService
 from matcloud.core.auth import Identity
 from matcloud.core.errors import Conflict, Gone, NotFound, ValidationFailed
@@ -160,7 +162,7 @@ def _card(hit: dict[str, Any]) -> dict[str, Any]:
 
 
 @page(router, "/records/{record_id}")
-def record_landing(request: Request, record_id: str) -> Page:
+def record_landing(request: Request, record_id: str) -> Page | Response:
     record_id = record_id.removesuffix(".json")
     archive, who = _archive(request), current_identity(request)
     try:
@@ -168,6 +170,9 @@ def record_landing(request: Request, record_id: str) -> Page:
     except Gone as gone:
         title = str(gone.tombstone.get("title") or record_id)
         return Page("archive/tombstone.html", gone.tombstone, title=title, status=410)
+    serializer = negotiate(request.headers.get("accept", ""))
+    if serializer is not None and record["is_published"]:
+        return exported(record, serializer, download=False)
     try:
         versions = archive.records.versions(who, record["parent"]["id"])["hits"]["hits"]
     except NotFound:  # a moderator's view of a first draft: no version is listed yet
@@ -193,8 +198,11 @@ def record_landing(request: Request, record_id: str) -> Page:
             "previews": previews,
             "versions": [_version(v, record["id"]) for v in versions],
             "request_url": f"/requests/{record['review']['id']}" if "review" in record else None,
+            "dc_meta": dublincore.meta_tags(record) if record["is_published"] else [],
+            "json_ld": json_ld_script(record) if record["is_published"] else "",
         },
         title=meta.get("title") or record["id"],
+        headers={"Link": signposts(record)} if record["is_published"] else {},
     )
 
 

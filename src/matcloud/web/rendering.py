@@ -60,8 +60,11 @@ def make_templates(extra_dirs: list[Path] | None = None) -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def render(request: Request, page: Page) -> Response:
-    """The page as HTML, or its data as JSON when the client asked for the twin."""
+def render(request: Request, page: Page | Response) -> Response:
+    """The page as HTML, or its data as JSON when the client asked for the twin. A handler may
+    also answer with a ready response (another format the client negotiated)."""
+    if isinstance(page, Response):
+        return page
     if wants_json(request):
         return JSONResponse(
             jsonable_encoder(page.data), status_code=page.status, headers=page.headers
@@ -124,10 +127,16 @@ def page(router: APIRouter, path: str, *, name: str | None = None) -> Callable[[
             endpoint,
             methods=["GET"],
             response_class=JSONResponse,
+            response_model=None,
             name=route_name + "_json",
         )
         router.add_api_route(
-            path, endpoint, methods=["GET"], response_class=HTMLResponse, name=route_name
+            path,
+            endpoint,
+            methods=["GET"],
+            response_class=HTMLResponse,
+            response_model=None,
+            name=route_name,
         )
         return handler
 
