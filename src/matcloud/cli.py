@@ -139,6 +139,31 @@ def demo(ctx: Context) -> None:
         instance.close()
 
 
+@main.command("export-static")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--files-url",
+    default=None,
+    help="Where the files are served from (default: this instance's API).",
+)
+@pass_context
+def export_static_command(ctx: Context, directory: Path, files_url: str | None) -> None:
+    """Write the static landing-page site (index, landing pages, tombstones) into DIRECTORY."""
+    from matcloud.archive.static_site import export_static
+    from matcloud.core.instance import Instance
+    from matcloud.platform import Platform
+
+    instance = Instance.open(ctx.settings())
+    try:
+        report = export_static(Platform.build(instance).archive, directory, files_url)
+    finally:
+        instance.close()
+    click.echo(
+        f"Wrote {report.pages} landing pages and {report.tombstones} tombstones to "
+        f"{report.directory}"
+    )
+
+
 @main.group()
 def user() -> None:
     """Manage accounts."""
