@@ -11,6 +11,7 @@ levels (``#`` becomes ``<h3>``) so that they sit under the page's own headings; 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import nh3
@@ -35,7 +36,10 @@ URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener"
 
 
+@functools.cache
 def _parser() -> MarkdownIt:
+    """One parser for the process (its rule chains are costly to build, and it is not
+    changed after that)."""
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 

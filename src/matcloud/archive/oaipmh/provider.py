@@ -227,7 +227,9 @@ class OaiPmhProvider:
         self._prefix(position.prefix)
         with self.ctx.db.read() as session:
             query = self._filtered(position)
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            total = position.total
+            if total is None:  # the first page counts; the tokens carry the figure on
+                total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             if position.after_stamp is not None:
                 after = datetime.fromisoformat(position.after_stamp)
                 query = query.where(
@@ -268,6 +270,7 @@ class OaiPmhProvider:
                         last.updated_at.isoformat(),
                         last.id,
                         position.cursor + len(page),
+                        total,
                     )
                 )
 

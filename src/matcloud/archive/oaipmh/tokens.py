@@ -32,6 +32,7 @@ class Position:
     after_stamp: str | None  # the last item sent: its datestamp and id
     after_id: str | None
     cursor: int
+    total: int | None = None  # completeListSize, counted once when the harvest started
 
 
 class TokenCodec:

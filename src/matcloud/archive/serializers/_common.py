@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -186,10 +187,16 @@ def award_title(award: dict[str, Any]) -> str | None:
     return value
 
 
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """One parser for the process: building its rule chains costs more than parsing."""
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
 def plain_text(markdown: str) -> str:
     """The text of a Markdown description, without markup (paragraphs kept apart)."""
     blocks: list[str] = []
-    for token in MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown):
+    for token in _markdown().parse(markdown):
         if token.type in ("fence", "code_block"):
             blocks.append(token.content.rstrip("\n"))
         elif token.type == "inline":

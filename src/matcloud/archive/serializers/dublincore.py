@@ -27,8 +27,9 @@ def elements(record: c.Record) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = [("title", c.title(record))]
     pairs += [("creator", c.display_name(creator)) for creator in c.creators(record)]
     pairs += [("subject", subject) for subject in c.subjects(record)]
-    if c.description(record):
-        pairs.append(("description", c.description(record)))
+    description = c.description(record)
+    if description:
+        pairs.append(("description", description))
     pairs.append(("publisher", c.publisher(record)))
     if c.publication_date(record):
         pairs.append(("date", c.publication_date(record) or ""))
