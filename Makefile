@@ -11,6 +11,8 @@ DATA   ?= instance
 PYTEST_ARGS ?=
 # a person at a terminal reads text logs; production keeps the default JSON lines
 LOG_FORMAT ?= text
+# links, DOIs and OAI-PMH name the site by this address (set it for a public instance)
+BASE_URL ?= http://$(HOST):$(PORT)
 
 BIN    := $(VENV)/bin
 VENDOR := src/matcloud/web/static/vendor
@@ -19,8 +21,9 @@ VENDOR := src/matcloud/web/static/vendor
 
 run: install vendor
 	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud init
-	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud demo
-	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
+	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_BASE_URL=$(BASE_URL) $(BIN)/matcloud demo
+	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_BASE_URL=$(BASE_URL) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) \
+		$(BIN)/matcloud serve --host $(HOST) --port $(PORT)
 
 test: dev vendor chromium lint types imports pytest
 
@@ -78,7 +81,8 @@ pytest:
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 serve:
-	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) $(BIN)/matcloud serve --host $(HOST) --port $(PORT)
+	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_BASE_URL=$(BASE_URL) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) \
+		$(BIN)/matcloud serve --host $(HOST) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
