@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from matcloud import __version__
 from matcloud.archive import api as archive_api
 from matcloud.archive import views_deposit as archive_views_deposit
+from matcloud.archive import views_dois as archive_views_dois
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
 from matcloud.platform import Platform
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         archive_api.public,
         archive_views_records.router,
         archive_views_deposit.router,
+        archive_views_dois.router,
     ):
         app.include_router(router)
     return app

@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -44,6 +44,18 @@ class Settings(BaseSettings):
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL of the site")
     site_name: str = Field("matcloud", description="Name shown in the header and metadata")
     doi_prefix: str = Field("10.99999", description="DOI prefix for minted DOIs")
+    pid_provider: Literal["local", "datacite"] = Field(
+        "local",
+        description="Who registers DOIs: local (this instance resolves them at /doi/) or "
+        "datacite (DataCite's REST API, with the credentials below)",
+    )
+    datacite_url: str = Field(
+        "https://api.test.datacite.org",
+        description="DataCite REST API: the test system, or https://api.datacite.org",
+    )
+    datacite_username: str | None = Field(None, description="DataCite repository id")
+    datacite_password: SecretStr | None = Field(None, description="DataCite repository password")
+    datacite_timeout: float = Field(30.0, description="Seconds to wait for DataCite")
     max_record_bytes: int = Field(5 * GB, description="Upload limit per record")
     max_aiida_record_bytes: int = Field(50 * GB, description="Limit for a record with an .aiida")
     max_files_per_record: int = Field(100, description="File count limit per record")
@@ -74,6 +86,25 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _datacite_needs_credentials(self) -> Settings:
+        if self.pid_provider == "datacite":
+            missing = [
+                name
+                for name in ("datacite_username", "datacite_password")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(
+                    f"pid_provider = 'datacite' needs {' and '.join(missing)} "
+                    "(the repository's credentials in DataCite Fabrica)"
+                )
+            if not self.datacite_url.startswith(("https://", "http://")):
+                raise ValueError("datacite_url must be an http(s) URL")
+        if self.datacite_timeout <= 0:
+            raise ValueError("datacite_timeout must be more than 0 seconds")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select
 
 from matcloud.core.db import Database
 from matcloud.core.errors import Conflict, NotFound, Unavailable, ValidationFailed
-from matcloud.core.jobs import JobQueue, JobRunView
+from matcloud.core.jobs import JobQueue, JobRunView, PermanentJobError
 from matcloud.core.models import JobRun, JobStatus
 from matcloud.settings import Settings
 
@@ -421,6 +421,25 @@ def test_immediate_mode_retries_at_once(make_queue: Callable[..., JobQueue]) -> 
     assert (flaky_view.status, flaky_view.attempts) == (JobStatus.DONE, 3)
     assert (broken_view.status, broken_view.attempts) == (JobStatus.FAILED, 2)
     assert broken_view.last_error is not None and "attempt 2 failed" in broken_view.last_error
+
+
+def test_a_permanent_error_fails_the_job_at_once(make_queue: Callable[..., JobQueue]) -> None:
+    calls: list[int] = []
+
+    def refuse() -> None:
+        calls.append(1)
+        raise PermanentJobError("the registry refused the credentials")
+
+    for mode in ("immediate", "sqlite"):
+        calls.clear()
+        queue = make_queue(job_queue=mode)
+        queue.register("test.refused", refuse, retries=5, retry_delay=0)
+        queue.start_worker()
+        view = wait_finished(queue, queue.enqueue("test.refused"))
+        queue.stop_worker()
+        assert (view.status, view.attempts, len(calls)) == (JobStatus.FAILED, 1, 1), mode
+        assert view.last_error is not None
+        assert "the registry refused the credentials" in view.last_error
 
 
 def test_check_reports_an_unreachable_queue(make_queue: Callable[..., JobQueue]) -> None:

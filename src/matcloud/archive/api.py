@@ -385,6 +385,31 @@ def request_action(
     )
 
 
+# -- DOI registration (moderators) -------------------------------------------------------------
+
+
+@router.get("/dois")
+def list_dois(
+    who: Who,
+    archive: Archive,
+    state: str | None = None,
+    page: int = 1,
+    size: int = 25,
+) -> dict[str, Any]:
+    """Every DOI with its registration state (pending / registered / failed, with the error)."""
+    return archive.registrar.list(who, state=state, page=page, size=size)
+
+
+@router.post("/dois/{doi:path}/actions/retry", status_code=202)
+def retry_doi(doi: str, who: Who, archive: Archive) -> dict[str, Any]:
+    return archive.registrar.retry(who, doi)
+
+
+@router.get("/dois/{doi:path}")
+def get_doi(doi: str, who: Who, archive: Archive) -> dict[str, Any]:
+    return archive.registrar.get(who, doi)
+
+
 # -- downloads and DOIs (outside /api) ---------------------------------------------------------
 
 public = APIRouter(tags=["archive"])

@@ -203,7 +203,13 @@ class RequestEvent(Base):
 
 
 class Pid(Base):
-    """A DOI and what it points to (embedded provider; DataCite mirrors it)."""
+    """A DOI, what it should say (``status``, ``url``) and whether the registry says it yet.
+
+    The row is the outbox of DOI registration: a publication, correction or retraction changes
+    ``status``/``url`` and bumps ``revision`` in its own transaction; a job then brings the
+    registry (the embedded resolver, or DataCite) up to that revision and records the outcome
+    in the ``sync_*`` columns, which moderators see.
+    """
 
     __tablename__ = "archive_pids"
 
@@ -213,6 +219,19 @@ class Pid(Base):
     status: Mapped[str] = mapped_column(String(16))  # reserved / registered / tombstone
     url: Mapped[str] = mapped_column(String(1000), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Bumped by every change the registry must hear of; ``synced_revision`` is the last heard.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    synced_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: pending / registered / failed: what moderators see.
+    sync_state: Mapped[str] = mapped_column(
+        String(16), default="pending", server_default="pending", index=True
+    )
+    #: The registry's own state of the DOI (DataCite: draft / registered / findable).
+    remote_state: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    sync_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Failed attempts since the last success (reset by a moderator's retry).
+    sync_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class IdCounter(Base):

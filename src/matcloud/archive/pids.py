@@ -1,20 +1,47 @@
 """Persistent identifiers (DOIs) behind a small provider interface.
 
-The embedded :class:`LocalPidProvider` mints DOIs under the configured prefix and resolves them
-itself at ``/doi/<doi>``; a DataCite provider implements the same three calls against DataCite's
-REST API. Reservation happens inside the publishing transaction; registration (which talks to
-the outside world for DataCite) runs as a job after the commit, with retries.
+A provider mints DOIs and brings a registry up to date with what a DOI should say
+(:meth:`PidProvider.sync`). Two implementations: :class:`LocalPidProvider`, whose registry is this
+instance's own resolver at ``/doi/<doi>``, and :class:`~matcloud.archive.datacite.DataCiteProvider`,
+DataCite's REST API. Providers never touch the database: :mod:`matcloud.archive.registration`
+keeps the outbox (one row per DOI), calls :meth:`~PidProvider.sync` from a job, and records the
+outcome.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from matcloud.archive.models import Pid
-from matcloud.core.db import utcnow
-from matcloud.core.errors import Conflict
+
+#: What a DOI should be, as :attr:`Pid.status` says it.
+RESERVED, REGISTERED, TOMBSTONE = "reserved", "registered", "tombstone"
+
+
+@dataclass
+class PidSync:
+    """One DOI as it should be: the provider's input, and where it notes its progress."""
+
+    doi: str
+    status: str  # reserved / registered / tombstone
+    url: str
+    #: DataCite's state of the DOI as last known ("" when the registry has never heard of it);
+    #: the provider updates it after every call that changes it, also when a later call fails.
+    remote_state: str = ""
+    #: DataCite attributes (the REST API's JSON) and the same metadata as kernel-4.7 XML.
+    attributes: dict[str, Any] = field(default_factory=dict)
+    xml: str = ""
+
+
+class PidError(Exception):
+    """The registry did not take the change. ``permanent``: retrying will not help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class PidProvider(Protocol):
@@ -23,19 +50,16 @@ class PidProvider(Protocol):
     def mint(self, target_id: str) -> str:
         """The DOI that ``target_id`` (a record or version id) gets."""
 
-    def reserve(self, session: Session, doi: str, kind: str, target_id: str) -> None: ...
-
-    def register(self, session: Session, doi: str, url: str) -> None:
-        """Make the DOI resolve to ``url`` (also used to move a concept DOI to a new version)."""
-
-    def tombstone(self, session: Session, doi: str, url: str) -> None:
-        """The DOI keeps resolving, to the tombstone page."""
+    def sync(self, request: PidSync) -> None:
+        """Make the registry say what ``request`` says; raise :class:`PidError` if it won't."""
 
 
 class LocalPidProvider:
-    """DOIs minted and resolved by this instance (``/doi/<doi>``)."""
+    """DOIs minted and resolved by this instance (``/doi/<doi>`` reads the outbox row)."""
 
     name = "local"
+    #: The states DataCite would report, so moderators read one vocabulary for both providers.
+    STATES = {RESERVED: "draft", REGISTERED: "findable", TOMBSTONE: "registered"}
 
     def __init__(self, prefix: str, namespace: str = "matcloud") -> None:
         self.prefix = prefix
@@ -44,27 +68,21 @@ class LocalPidProvider:
     def mint(self, target_id: str) -> str:
         return f"{self.prefix}/{self.namespace}.{target_id}"
 
-    def reserve(self, session: Session, doi: str, kind: str, target_id: str) -> None:
-        existing = session.get(Pid, doi)
-        if existing is not None and existing.target_id != target_id:
-            raise Conflict(f"DOI {doi} belongs to {existing.target_id} already.")
-        if existing is None:
-            session.add(Pid(doi=doi, kind=kind, target_id=target_id, status="reserved"))
-
-    def register(self, session: Session, doi: str, url: str) -> None:
-        pid = session.get(Pid, doi)
-        if pid is None:
-            raise Conflict(f"DOI {doi} was never reserved.")
-        pid.status, pid.url, pid.updated_at = "registered", url, utcnow()
-
-    def tombstone(self, session: Session, doi: str, url: str) -> None:
-        pid = session.get(Pid, doi)
-        if pid is not None:
-            pid.status, pid.url, pid.updated_at = "tombstone", url, utcnow()
+    def sync(self, request: PidSync) -> None:
+        request.remote_state = self.STATES[request.status]
 
 
 def resolve(session: Session, doi: str) -> Pid | None:
     return session.get(Pid, doi)
 
 
-__all__ = ["LocalPidProvider", "PidProvider", "resolve"]
+__all__ = [
+    "REGISTERED",
+    "RESERVED",
+    "TOMBSTONE",
+    "LocalPidProvider",
+    "PidError",
+    "PidProvider",
+    "PidSync",
+    "resolve",
+]

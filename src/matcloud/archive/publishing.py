@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from matcloud.archive import search
 from matcloud.archive.context import ArchiveContext, get_version, publishable_errors
 from matcloud.archive.drafts import open_request
@@ -17,6 +15,8 @@ from matcloud.archive.models import (
     Version,
     VersionState,
 )
+from matcloud.archive.pids import REGISTERED, TOMBSTONE
+from matcloud.archive.registration import Registrar
 from matcloud.archive.search_docs import search_doc
 from matcloud.archive.serialize import version_json
 from matcloud.core.auth import Identity, require_role
@@ -24,15 +24,11 @@ from matcloud.core.db import UnitOfWork, utcnow
 from matcloud.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from matcloud.core.models import Role
 
-REGISTER_DOI_JOB = "archive.register_doi"
-TOMBSTONE_DOI_JOB = "archive.tombstone_doi"
-
 
 class Publisher:
-    def __init__(self, ctx: ArchiveContext) -> None:
+    def __init__(self, ctx: ArchiveContext, registrar: Registrar) -> None:
         self.ctx = ctx
-        ctx.jobs.register(REGISTER_DOI_JOB, self._register_doi, retries=8, retry_delay=30)
-        ctx.jobs.register(TOMBSTONE_DOI_JOB, self._tombstone_doi, retries=8, retry_delay=30)
+        self.registrar = registrar
 
     def publish(self, identity: Identity, version_id: str) -> dict[str, Any]:
         """Moderators publish directly (accepting a review request also lands here)."""
@@ -54,10 +50,10 @@ class Publisher:
         metadata.setdefault("publisher", self.ctx.settings.site_name)
         version.metadata_json = parse_metadata(metadata)
         version.doi = self.ctx.pids.mint(version.id)
-        self.ctx.pids.reserve(session, version.doi, "version", version.id)
+        self.registrar.reserve(session, version.doi, "version", version.id)
         if record.concept_doi is None:
             record.concept_doi = self.ctx.pids.mint(record.id)
-            self.ctx.pids.reserve(session, record.concept_doi, "concept", record.id)
+            self.registrar.reserve(session, record.concept_doi, "concept", record.id)
         version.state = VersionState.PUBLISHED
         version.published_at = version.updated_at = now
         latest = session.get(Version, record.latest_version_id or "")
@@ -73,8 +69,8 @@ class Publisher:
             session.add(RequestEvent(request=request, type="accepted", actor_id=identity.user_id))
         session.flush()
         self.index(uow, record)
-        self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, version.doi)
-        self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, record.concept_doi)
+        self.registrar.want(uow, version.doi, REGISTERED, self.ctx.url(f"/records/{version.id}"))
+        self._concept_changed(uow, record)
 
     def apply_correction(self, uow: UnitOfWork, version: Version) -> None:
         if version.pending_metadata is None:
@@ -86,7 +82,18 @@ class Publisher:
         uow.session.flush()
         self.index(uow, version.record)
         if version.doi:
-            self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, version.doi)
+            self.registrar.want(
+                uow, version.doi, REGISTERED, self.ctx.url(f"/records/{version.id}")
+            )
+            if version.record.latest_version_id == version.id:
+                self._concept_changed(uow, version.record)
+
+    def _concept_changed(self, uow: UnitOfWork, record: Record) -> None:
+        """The concept DOI carries the latest version's metadata and lists every version."""
+        if record.concept_doi:
+            self.registrar.want(
+                uow, record.concept_doi, REGISTERED, self.ctx.url(f"/records/{record.id}")
+            )
 
     def index(self, uow: UnitOfWork, record: Record) -> None:
         """Keep the search index on the record's latest visible version (or drop it)."""
@@ -125,37 +132,21 @@ class Publisher:
                     now,
                 )
                 if version.doi:
-                    self.ctx.jobs.enqueue_after_commit(uow, TOMBSTONE_DOI_JOB, version.doi)
+                    url = self.ctx.url(f"/records/{version.id}")
+                    self.registrar.want(uow, version.doi, TOMBSTONE, url)
             record.retraction_reason = reason
             remaining = [v for v in record.versions if v.state == VersionState.PUBLISHED]
             record.latest_version_id = remaining[-1].id if remaining else record.latest_version_id
+            session.flush()
             if not remaining:
                 record.retracted_at = now
                 if record.concept_doi:
-                    self.ctx.jobs.enqueue_after_commit(uow, TOMBSTONE_DOI_JOB, record.concept_doi)
-            elif record.concept_doi:
-                self.ctx.jobs.enqueue_after_commit(uow, REGISTER_DOI_JOB, record.concept_doi)
-            session.flush()
+                    url = self.ctx.url(f"/records/{record.id}")
+                    self.registrar.want(uow, record.concept_doi, TOMBSTONE, url)
+            else:
+                self._concept_changed(uow, record)
             self.index(uow, record)
             return {"id": target_id, "retracted": [v.id for v in targets], "reason": reason}
-
-    # -- DOI jobs ---------------------------------------------------------------------------
-
-    def _landing_url(self, session: Session, doi: str) -> str:
-        from matcloud.archive.pids import resolve
-
-        pid = resolve(session, doi)
-        if pid is None:
-            raise NotFound(f"DOI {doi} is unknown.")
-        return self.ctx.url(f"/records/{pid.target_id}")
-
-    def _register_doi(self, doi: str) -> None:
-        with self.ctx.db.unit_of_work() as uow:
-            self.ctx.pids.register(uow.session, doi, self._landing_url(uow.session, doi))
-
-    def _tombstone_doi(self, doi: str) -> None:
-        with self.ctx.db.unit_of_work() as uow:
-            self.ctx.pids.tombstone(uow.session, doi, self._landing_url(uow.session, doi))
 
 
 __all__ = ["Publisher", "publishable_errors"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matcloud.archive.context import COLLECT_BLOB_JOB, ArchiveContext
+from matcloud.archive.datacite import DataCiteClient, DataCiteProvider
 from matcloud.archive.drafts import DraftService
 from matcloud.archive.files import FileService
 from matcloud.archive.oaipmh.formats import FORMATS
@@ -18,8 +19,10 @@ from matcloud.archive.people import (
 from matcloud.archive.pids import LocalPidProvider, PidProvider
 from matcloud.archive.publishing import Publisher
 from matcloud.archive.records import RecordService
+from matcloud.archive.registration import Registrar
 from matcloud.archive.review import ReviewService
 from matcloud.core.instance import Instance
+from matcloud.settings import Settings
 
 
 @dataclass
@@ -32,6 +35,7 @@ class ArchiveService:
     records: RecordService
     people: PeopleService
     oai: OaiPmhProvider
+    registrar: Registrar
 
     @classmethod
     def build(cls, instance: Instance, pids: PidProvider | None = None) -> ArchiveService:
@@ -41,11 +45,12 @@ class ArchiveService:
             blobs=instance.blobs,
             jobs=instance.jobs,
             mail=instance.mail,
-            pids=pids or LocalPidProvider(instance.settings.doi_prefix),
+            pids=pids or pid_provider(instance.settings),
         )
         files = FileService(ctx)
         instance.jobs.register(COLLECT_BLOB_JOB, files.collect_blob, retries=3, retry_delay=60)
-        publisher = Publisher(ctx)
+        registrar = Registrar(ctx)
+        publisher = Publisher(ctx, registrar)
         directories: list[PeopleDirectory] = [LocalDirectory(ctx)]
         if instance.settings.orcid_api_url:
             directories.append(OrcidPublicDirectory(instance.settings.orcid_api_url))
@@ -58,7 +63,22 @@ class ArchiveService:
             records=RecordService(ctx),
             people=PeopleService(directories),
             oai=OaiPmhProvider(ctx, FORMATS),
+            registrar=registrar,
         )
 
 
-__all__ = ["ArchiveService"]
+def pid_provider(settings: Settings) -> PidProvider:
+    """The provider the settings name (credentials were checked when they were loaded)."""
+    if settings.pid_provider == "datacite":
+        assert settings.datacite_username and settings.datacite_password
+        client = DataCiteClient(
+            settings.datacite_url,
+            settings.datacite_username,
+            settings.datacite_password.get_secret_value(),
+            timeout=settings.datacite_timeout,
+        )
+        return DataCiteProvider(settings.doi_prefix, client)
+    return LocalPidProvider(settings.doi_prefix)
+
+
+__all__ = ["ArchiveService", "pid_provider"]

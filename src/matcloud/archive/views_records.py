@@ -200,10 +200,31 @@ def record_landing(request: Request, record_id: str) -> Page | Response:
             "request_url": f"/requests/{record['review']['id']}" if "review" in record else None,
             "dc_meta": dublincore.meta_tags(record) if record["is_published"] else [],
             "json_ld": json_ld_script(record) if record["is_published"] else "",
+            "registration": _registration(archive, who, record),
         },
         title=meta.get("title") or record["id"],
         headers={"Link": signposts(record)} if record["is_published"] else {},
     )
+
+
+def _registration(
+    archive: ArchiveService, who: Identity, record: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """For moderators: whether the registry has this version's DOI and the concept DOI yet."""
+    if not _is_moderator(who):
+        return []
+    dois = [
+        (record.get("pids") or {}).get("doi", {}).get("identifier"),
+        (record["parent"].get("pids") or {}).get("doi", {}).get("identifier"),
+    ]
+    found = []
+    for doi in dois:
+        if doi:
+            try:
+                found.append(archive.registrar.get(who, doi))
+            except NotFound:
+                continue
+    return found
 
 
 @router.get("/records/{record_id}/preview/{key:path}", name="record_image_preview")

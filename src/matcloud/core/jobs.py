@@ -38,6 +38,7 @@ from typing import Any
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey import signals as huey_signals
 from huey.consumer import Consumer
+from huey.exceptions import CancelExecution
 from huey.utils import normalize_time
 from sqlalchemy import func, select
 
@@ -140,6 +141,18 @@ class _EmbeddedConsumer(Consumer):  # type: ignore[misc]
 
     def _set_signal_handlers(self) -> None:
         return None
+
+
+class PermanentJobError(CancelExecution):  # type: ignore[misc]
+    """Raised by a job whose failure retrying cannot fix (refused credentials, a payload the
+    other side rejects): the job is marked failed at once, an admin may re-run it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retry=False)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def format_error(exc: BaseException) -> str:
@@ -573,4 +586,4 @@ class JobQueue:
             pool.disconnect()
 
 
-__all__ = ["JobQueue", "JobRunView", "format_error"]
+__all__ = ["JobQueue", "JobRunView", "PermanentJobError", "format_error"]
