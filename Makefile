@@ -25,7 +25,7 @@ run: install vendor
 	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_BASE_URL=$(BASE_URL) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) \
 		$(BIN)/matcloud serve --host $(HOST) --port $(PORT)
 
-test: dev vendor chromium lint types imports pytest
+test: dev vendor chromium aiida-fixtures lint types imports pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,3 +86,30 @@ serve:
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+
+# Real AiiDA archives for the EXPLORE tests, written by real aiida-core in its own venv (its pins
+# may clash with the project's). `make aiida-fixtures` builds .venv-aiida once, then re-runs the
+# script only when it (or the requirements) changed. See tests/fixtures/README.md.
+VENV_AIIDA     ?= .venv-aiida
+AIIDA_FIXTURES ?= tests/fixtures/aiida
+AIIDA_REQS     := tests/fixtures/aiida-requirements.txt
+AIIDA_SCRIPT   := tests/fixtures/make_aiida_archives.py
+
+.PHONY: aiida-venv aiida-fixtures
+
+$(VENV_AIIDA)/.installed: $(AIIDA_REQS)
+	$(PYTHON) -m venv $(VENV_AIIDA)
+	$(VENV_AIIDA)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_AIIDA)/bin/python -m pip install --quiet -r $(AIIDA_REQS)
+	touch $@
+
+aiida-venv: $(VENV_AIIDA)/.installed
+
+# written into a sibling folder first, so a failed run leaves no half set of archives
+$(AIIDA_FIXTURES)/.stamp: $(AIIDA_SCRIPT) $(AIIDA_REQS) | $(VENV_AIIDA)/.installed
+	rm -rf $(AIIDA_FIXTURES).tmp
+	$(VENV_AIIDA)/bin/python $(AIIDA_SCRIPT) $(AIIDA_FIXTURES).tmp
+	rm -rf $(AIIDA_FIXTURES) && mv $(AIIDA_FIXTURES).tmp $(AIIDA_FIXTURES)
+	touch $@
+
+aiida-fixtures: $(AIIDA_FIXTURES)/.stamp

@@ -29,6 +29,7 @@ from matcloud.web.security import verify_csrf
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+EXPLORE_DIR = Path(__file__).parent / "explore"
 
 
 def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         try:
             yield
         finally:
+            platform.close()
             instance.close()
 
     app = FastAPI(
@@ -57,9 +59,12 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     )
     app.state.instance = instance
     app.state.archive = platform.archive
+    app.state.explore = platform.explore
     app.state.sections = default_sections()
     install_sections(app.state.sections, platform)
-    app.state.templates = make_templates([Path(archive_api.__file__).parent / "templates"])
+    app.state.templates = make_templates(
+        [Path(archive_api.__file__).parent / "templates", EXPLORE_DIR / "templates"]
+    )
     app.state.metrics = Metrics(instance.jobs)
     app.state.csrf_exempt = {"/oai2d"}  # read-only protocol; harvesters POST forms
 

@@ -13,6 +13,7 @@ from matcloud import __version__
 from matcloud.archive.cli import archive
 from matcloud.core.errors import MatcloudError
 from matcloud.core.models import Role
+from matcloud.explore.cli import explore
 from matcloud.settings import Settings
 
 
@@ -292,6 +293,7 @@ def db_current(ctx: Context) -> None:
 
 
 main.add_command(archive)
+main.add_command(explore)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -7,16 +7,24 @@ from dataclasses import dataclass
 
 from matcloud.archive.service import ArchiveService
 from matcloud.core.instance import Instance
+from matcloud.explore.service import ExploreService
 
 
 @dataclass
 class Platform:
     instance: Instance
     archive: ArchiveService
+    explore: ExploreService
 
     @classmethod
     def build(cls, instance: Instance) -> Platform:
-        return cls(instance=instance, archive=ArchiveService.build(instance))
+        archive = ArchiveService.build(instance)
+        explore = ExploreService(instance.settings, instance.db, instance.blobs, instance.jobs)
+        archive.publisher.published_hooks.append(explore.on_published)
+        return cls(instance=instance, archive=archive, explore=explore)
+
+    def close(self) -> None:
+        self.explore.close()
 
 
 __all__ = ["Platform"]

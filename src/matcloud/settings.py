@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     admin_email: str | None = Field(
         None, description="Operators' address, published in OAI-PMH Identify"
     )
+    explore_dir: Path | None = Field(
+        None, description="Where EXPLORE keeps its archive indexes; default data_dir/explore"
+    )
+    explore_aiida_python: Path | None = Field(
+        None,
+        description="Python of an aiida-core install (e.g. .venv-aiida/bin/python), used only "
+        "to migrate legacy (0.x) AiiDA exports; unset: legacy exports are not browsable",
+    )
     mail_from: str = Field("matcloud@localhost", description="Sender address of site mail")
     smtp_url: str | None = Field(None, description="smtp://host:port; unset = mail is logged")
     secret_key: str | None = Field(
@@ -129,6 +137,10 @@ class Settings(BaseSettings):
     @property
     def resolved_blob_dir(self) -> Path:
         return (self.blob_dir or self.data_dir / "blobs").expanduser().resolve()
+
+    @property
+    def resolved_explore_dir(self) -> Path:
+        return (self.explore_dir or self.data_dir / "explore").expanduser().resolve()
 
     @property
     def secret_key_file(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from matcloud.archive import search
@@ -29,6 +30,9 @@ class Publisher:
     def __init__(self, ctx: ArchiveContext, registrar: Registrar) -> None:
         self.ctx = ctx
         self.registrar = registrar
+        #: Other sections' reactions to a publication, run inside its transaction (EXPLORE
+        #: registers the AiiDA archives to index); they enqueue work, they don't do it.
+        self.published_hooks: list[Callable[[UnitOfWork, Version], None]] = []
 
     def publish(self, identity: Identity, version_id: str) -> dict[str, Any]:
         """Moderators publish directly (accepting a review request also lands here)."""
@@ -71,6 +75,8 @@ class Publisher:
         self.index(uow, record)
         self.registrar.want(uow, version.doi, REGISTERED, self.ctx.url(f"/records/{version.id}"))
         self._concept_changed(uow, record)
+        for hook in self.published_hooks:
+            hook(uow, version)
 
     def apply_correction(self, uow: UnitOfWork, version: Version) -> None:
         if version.pending_metadata is None:

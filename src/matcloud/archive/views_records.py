@@ -180,6 +180,10 @@ def record_landing(request: Request, record_id: str) -> Page | Response:
     if record["id"] not in {v["id"] for v in versions}:  # a draft the list leaves out
         versions = [record, *versions]
     files = [_file(record, f) for f in record["files"]["entries"]]
+    explore = getattr(request.app.state, "explore", None)  # another section, if installed
+    states = explore.for_version(record["id"]) if explore and record["is_published"] else {}
+    for f in files:
+        f["explore"] = states.get(f["key"])
     links = {f["key"]: f["download"] for f in files}
     previews = [
         {**p.as_dict(), "download": links.get(p.key)}

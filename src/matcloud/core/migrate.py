@@ -18,7 +18,12 @@ from sqlalchemy import MetaData
 from matcloud.core.db import Base, Database
 
 #: Modules whose tables belong to the schema; each section appends its ``models`` module.
-MODEL_MODULES = ["matcloud.core.models", "matcloud.archive.models", "matcloud.archive.search"]
+MODEL_MODULES = [
+    "matcloud.core.models",
+    "matcloud.archive.models",
+    "matcloud.archive.search",
+    "matcloud.explore.models",
+]
 
 
 def target_metadata() -> MetaData:

@@ -275,6 +275,13 @@ class LocalBlobStore:
         except OSError as exc:
             raise Unavailable(f"blob store at {self.root} is not writable: {exc}") from exc
 
+    def local_path(self, blob_id: str) -> Path:
+        """The read-only file holding the blob, for readers that need random access (zip)."""
+        path = self._path(blob_id)
+        if not path.is_file():
+            raise NotFound(f"no blob {blob_id}")
+        return path
+
     def _path(self, blob_id: str) -> Path:
         validate_blob_id(blob_id)
         return self.objects_dir / blob_id[:2] / blob_id[2:4] / blob_id

@@ -1,0 +1,1 @@
+"""EXPLORE: the provenance graph inside published AiiDA archives, browsable from the file."""
