@@ -17,6 +17,7 @@ from matcloud.archive import views_deposit as archive_views_deposit
 from matcloud.archive import views_dois as archive_views_dois
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
+from matcloud.explore import download_views as explore_downloads
 from matcloud.platform import Platform
 from matcloud.settings import Settings
 from matcloud.web import account_views, admin_views, ops, views
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         archive_views_records.router,
         archive_views_deposit.router,
         archive_views_dois.router,
+        explore_downloads.router,
     ):
         app.include_router(router)
     return app
