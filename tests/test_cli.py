@@ -91,17 +91,20 @@ def test_demo_is_idempotent_and_labelled(settings: Settings) -> None:
     db = Database(settings.resolved_database_url)
     first = run(settings, "demo").stdout
     assert first.count("password (shown once)") == 2
-    assert first.count("demo record ") == 3
+    assert first.count("demo record ") == 4
     second = run(settings, "demo").stdout
     assert "password" not in second and second.count("exist") == 3
     from sqlalchemy import select
 
     from matcloud.archive.models import Record
+    from matcloud.explore.models import ExploreArchive
 
     try:
         with db.read() as session:
             demo = session.scalars(select(Record.is_demo)).all()
-        assert demo == [True, True, True]
+            browsable = session.scalars(select(ExploreArchive.status)).all()
+        assert demo == [True, True, True, True]
+        assert browsable == ["ready"]  # the demo AiiDA archive, indexed on publication
     finally:
         db.dispose()
 

@@ -18,6 +18,7 @@ from matcloud.archive import views_dois as archive_views_dois
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
 from matcloud.explore import download_views as explore_downloads
+from matcloud.explore.service import ExploreService
 from matcloud.platform import Platform
 from matcloud.settings import Settings
 from matcloud.web import account_views, admin_views, ops, views
@@ -98,6 +99,17 @@ def install_sections(sections: list[Section], platform: Platform) -> None:
         ("Browse records", "/records"),
         ("Deposit data", "/uploads/new"),
         ("My uploads", "/uploads"),
+    ]
+    explore = next(s for s in sections if s.slug == "explore")
+    explore.stats = lambda: explore_stats(platform.explore)
+    explore.links = [("Browse AiiDA archives", "/explore/archives")]
+
+
+def explore_stats(service: ExploreService) -> list[Stat]:
+    hits = service.list()["hits"]["hits"]
+    return [
+        Stat("AiiDA archives", len(hits), "/explore/archives"),
+        Stat("provenance nodes", sum(hit["nodes"] for hit in hits), "/explore/archives"),
     ]
 
 

@@ -32,7 +32,7 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
         "learn": False,
         "work": False,
         "discover": False,
-        "explore": False,
+        "explore": True,
         "archive": True,
     }
     archive = data["sections"][-1]
@@ -46,7 +46,7 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
 
 
 def test_each_section_page_says_honestly_what_is_there(client: TestClient) -> None:
-    for slug in ["learn", "work", "discover", "explore"]:
+    for slug in ["learn", "work", "discover"]:
         page = client.get(f"/{slug}")
         assert page.status_code == 200
         assert "Not yet available on this instance" in page.text
@@ -55,6 +55,11 @@ def test_each_section_page_says_honestly_what_is_there(client: TestClient) -> No
         assert twin["slug"] == slug and twin["installed"] is False and twin["offers"]
     archive = client.get("/archive")
     assert "Not yet available" not in archive.text and "Deposit data" in archive.text
+    explore = client.get("/explore.json").json()
+    assert explore["installed"] and {s["label"]: s["value"] for s in explore["stats"]} == {
+        "AiiDA archives": 0,
+        "provenance nodes": 0,
+    }
 
 
 def test_unknown_page_is_a_404_page_for_people(client: TestClient) -> None:

@@ -51,6 +51,19 @@ RECORDS: list[tuple[dict[str, Any], list[str]]] = [
         },
         ["lattice_constants.csv", "README.md"],
     ),
+    (
+        {
+            "title": "Demo: an AiiDA provenance graph of structures, bands and workflows",
+            "description": "Demo content. An AiiDA archive written by aiida-core 2.9 (the "
+            "project's test-fixture generator, `tests/fixtures/make_aiida_archives.py`): crystal "
+            "structures, a band structure, k-points, arrays, a Quantum ESPRESSO-like CalcJob with "
+            "its input and output files, calcfunctions, workfunctions and a work chain, groups, "
+            "comments and logs. Some labels hold HTML on purpose, to show that archive content "
+            "is always displayed as text. Open it in EXPLORE from the file list.",
+            "subjects": [{"subject": "AiiDA"}, {"subject": "provenance"}],
+        },
+        ["provenance-demo.aiida", "README.md"],
+    ),
 ]
 
 
