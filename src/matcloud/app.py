@@ -18,6 +18,7 @@ from matcloud.archive import views_dois as archive_views_dois
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
 from matcloud.explore import download_views as explore_downloads
+from matcloud.explore import views as explore_views
 from matcloud.explore.service import ExploreService
 from matcloud.platform import Platform
 from matcloud.settings import Settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         archive_views_deposit.router,
         archive_views_dois.router,
         explore_downloads.router,
+        explore_views.router,
     ):
         app.include_router(router)
     return app
