@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 
 if __name__ != "__main__":
@@ -31,7 +30,7 @@ import argparse  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from aiida import load_profile, orm  # noqa: E402
@@ -83,7 +82,7 @@ def main() -> None:
     user = orm.User.collection.get_default().pk
     rng = random.Random(7)
     started = time.perf_counter()
-    base = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2024, 1, 1, tzinfo=UTC)
 
     for first in range(0, args.units, BATCH):
         units = range(first, min(first + BATCH, args.units))
@@ -191,7 +190,8 @@ def main() -> None:
                 ]
         backend.bulk_insert(EntityTypes.LINK, links)
         print(
-            f"{min(first + BATCH, args.units):,} units stored ({time.perf_counter() - started:.0f} s)",
+            f"{min(first + BATCH, args.units):,} units stored "
+            f"({time.perf_counter() - started:.0f} s)",
             flush=True,
         )
 

@@ -17,6 +17,7 @@ from matcloud.archive import views_deposit as archive_views_deposit
 from matcloud.archive import views_dois as archive_views_dois
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
+from matcloud.explore import api as explore_api
 from matcloud.explore import download_views as explore_downloads
 from matcloud.explore import views as explore_views
 from matcloud.explore.service import ExploreService
@@ -61,6 +62,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.instance = instance
+    app.state.platform = platform
     app.state.archive = platform.archive
     app.state.explore = platform.explore
     app.state.sections = default_sections()
@@ -86,6 +88,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         archive_views_dois.router,
         explore_downloads.router,
         explore_views.router,
+        explore_api.router,
     ):
         app.include_router(router)
     return app

@@ -383,14 +383,12 @@ def test_negotiate(accept: str, expected: str | None) -> None:
 
 def test_demo_records_validate_against_datacite(app: FastAPI, client: TestClient) -> None:
     from matcloud.demo import load_demo
-    from matcloud.platform import Platform
 
     xsd = schema("datacite/kernel-4.7/metadata.xsd")
     dc = schema("oai-pmh/oai_dc.xsd")
-    platform = Platform(instance=app.state.instance, archive=app.state.archive)
-    messages = list(load_demo(platform))
+    messages = list(load_demo(app.state.platform))
     ids = [m.split()[2].rstrip(":") for m in messages if m.startswith("demo record ")]
-    assert len(ids) == 3
+    assert len(ids) == 4
     for record_id in ids:
         record = client.get(f"/api/records/{record_id}").json()
         assert record["is_demo"]

@@ -30,9 +30,13 @@ def test_home_page_renders_the_five_sections(live_site: LiveSite, browser_page: 
     # the stylesheet really applied (served by us, no CDN)
     color = page.evaluate("getComputedStyle(document.querySelector('.card-learn')).borderTopColor")
     assert color == "rgb(123, 63, 160)"
+    page.click("text=LEARN")
+    assert page.url.endswith("/learn")
+    assert page.locator("h2", has_text="Not yet available").is_visible()
     page.click("text=EXPLORE")
     assert page.url.endswith("/explore")
-    assert page.locator("h2", has_text="Not yet available").is_visible()
+    page.click("text=Browse AiiDA archives")
+    assert page.url.endswith("/explore/archives")
 
 
 def test_sign_in_and_sign_out(live_site: LiveSite, browser_page: Any) -> None:

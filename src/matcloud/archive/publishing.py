@@ -33,6 +33,8 @@ class Publisher:
         #: Other sections' reactions to a publication, run inside its transaction (EXPLORE
         #: registers the AiiDA archives to index); they enqueue work, they don't do it.
         self.published_hooks: list[Callable[[UnitOfWork, Version], None]] = []
+        #: ... and to a retraction, for each version it removes (OPTIMADE hides its structures).
+        self.retracted_hooks: list[Callable[[UnitOfWork, Version], None]] = []
 
     def publish(self, identity: Identity, version_id: str) -> dict[str, Any]:
         """Moderators publish directly (accepting a review request also lands here)."""
@@ -152,6 +154,9 @@ class Publisher:
             else:
                 self._concept_changed(uow, record)
             self.index(uow, record)
+            for version in targets:
+                for hook in self.retracted_hooks:
+                    hook(uow, version)
             return {"id": target_id, "retracted": [v.id for v in targets], "reason": reason}
 
 

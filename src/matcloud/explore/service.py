@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ class ExploreService:
         self._sources: OrderedDict[str, ArchiveSource] = OrderedDict()
         self._visible: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
+        #: Called with an archive id once it is browsable (OPTIMADE indexes its structures).
+        self.indexed_hooks: list[Callable[[str], None]] = []
         jobs.register(INDEX_JOB, self.index, retries=2, retry_delay=60)
 
     # -- registration ----------------------------------------------------------------------
@@ -149,6 +152,8 @@ class ExploreService:
             self._finish(archive_id, "failed", error="It could not be indexed (internal error).")
             raise
         self._finish(archive_id, "ready", body=body)
+        for hook in self.indexed_hooks:
+            hook(archive_id)
 
     def _local_file(self, blob_id: str | None, source_path: str, work: Path, filename: str) -> Path:
         if blob_id is None:

@@ -57,6 +57,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS mc_node_uuid ON db_dbnode (uuid)",
     "CREATE INDEX IF NOT EXISTS mc_node_type_id ON db_dbnode (node_type, id)",
+    "CREATE INDEX IF NOT EXISTS mc_node_full_type ON db_dbnode (node_type, process_type)",
     "CREATE INDEX IF NOT EXISTS mc_node_ctime ON db_dbnode (ctime)",
     "CREATE INDEX IF NOT EXISTS mc_node_mtime ON db_dbnode (mtime)",
     "CREATE INDEX IF NOT EXISTS mc_link_in ON db_dblink (input_id, type, output_id)",
