@@ -14,6 +14,7 @@ from matcloud.archive.cli import archive
 from matcloud.core.errors import MatcloudError
 from matcloud.core.models import Role
 from matcloud.explore.cli import explore
+from matcloud.optimade.cli import optimade
 from matcloud.settings import Settings
 
 
@@ -294,6 +295,7 @@ def db_current(ctx: Context) -> None:
 
 main.add_command(archive)
 main.add_command(explore)
+main.add_command(optimade)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

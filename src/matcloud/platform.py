@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from matcloud.archive.service import ArchiveService
 from matcloud.core.instance import Instance
 from matcloud.explore.service import ExploreService
+from matcloud.optimade.indexing import StructureIndexer
 
 
 @dataclass
@@ -15,13 +16,18 @@ class Platform:
     instance: Instance
     archive: ArchiveService
     explore: ExploreService
+    structures: StructureIndexer
 
     @classmethod
     def build(cls, instance: Instance) -> Platform:
         archive = ArchiveService.build(instance)
         explore = ExploreService(instance.settings, instance.db, instance.blobs, instance.jobs)
-        archive.publisher.published_hooks.append(explore.on_published)
-        return cls(instance=instance, archive=archive, explore=explore)
+        structures = StructureIndexer(instance.db, instance.blobs, instance.jobs, explore)
+        publisher = archive.publisher
+        publisher.published_hooks += [explore.on_published, structures.on_published]
+        publisher.retracted_hooks.append(structures.on_retracted)
+        explore.indexed_hooks.append(structures.on_archive_indexed)
+        return cls(instance=instance, archive=archive, explore=explore, structures=structures)
 
     def close(self) -> None:
         self.explore.close()

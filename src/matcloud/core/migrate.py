@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "matcloud.archive.models",
     "matcloud.archive.search",
     "matcloud.explore.models",
+    "matcloud.optimade.models",
 ]
 
 

@@ -10,6 +10,7 @@ an archive's file (or a JSON answer holding one's HTML label) as a page of this 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from matcloud.explore.restapi import RestRequest, handle
 
@@ -38,14 +39,21 @@ def _answer(request: Request, archive: str) -> Response:
     return Response(answer.body, answer.status, headers=headers, media_type=answer.media_type)
 
 
+#: Parts of the API that read repository files (possibly large, from a zip on disk): these run in
+#: a worker thread. Everything else is a few indexed SQLite reads of an immutable file, done in
+#: well under a millisecond, where the hop to a thread and back would cost more than the work.
+FILE_READING = ("/download", "/repo/", "/input_files", "/output_files")
+
+
 @router.api_route(API_PREFIX, methods=["GET", "HEAD"], include_in_schema=False)
-def api_root(request: Request, archive: str) -> Response:
+async def api_root(request: Request, archive: str) -> Response:
     """``/api/v4`` alone: aiida answers it with the list of endpoints."""
     return _answer(request, archive)
 
 
 @router.api_route(API_PREFIX + "/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-def api_path(request: Request, archive: str, path: str) -> Response:
-    """Everything below ``/api/v4`` (a plain function: FastAPI runs it in a worker thread, where
-    the SQLite reads and file reads belong)."""
+async def api_path(request: Request, archive: str, path: str) -> Response:
+    """Everything below ``/api/v4``."""
+    if any(part in "/" + path for part in FILE_READING):
+        return await run_in_threadpool(_answer, request, archive)
     return _answer(request, archive)

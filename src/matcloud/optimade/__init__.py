@@ -1,0 +1,1 @@
+"""OPTIMADE: one standard API over every crystal structure the platform holds."""

@@ -1,0 +1,93 @@
+"""The structure index behind the OPTIMADE API: one row per structure found in a published
+record (a structure file, or a StructureData node inside an AiiDA archive), with the OPTIMADE
+properties computed once at indexing time.
+
+List-valued properties that filters query element by element (``elements HAS ALL "Si","O"``,
+``species_at_sites HAS "Ni1"``, ``structure_features HAS "disorder"``) are also stored one value
+per row in :class:`StructureValue`, indexed by (field, value), so that ``HAS``/``HAS ALL``/
+``HAS ANY``/``HAS ONLY`` become indexed ``EXISTS`` sub-queries on both SQLite and PostgreSQL
+instead of scans of JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matcloud.core.db import Base, UTCDateTime, utcnow
+
+#: The list-valued properties mirrored in :class:`StructureValue` (``field`` column values).
+VALUE_FIELDS = ("elements", "species_at_sites", "structure_features", "dimension_types")
+
+
+class StructureEntry(Base):
+    __tablename__ = "optimade_structures"
+    __table_args__ = (
+        Index("ix_optimade_structures_visible", "is_public", "is_latest", "id"),
+        Index("ix_optimade_structures_modified", "last_modified", "id"),
+    )
+
+    #: ``<version id>-<10 hex of sha256(file key, node uuid)>``: stable across re-indexing.
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(40), index=True)
+    version_id: Mapped[str] = mapped_column(String(40), index=True)
+    version_index: Mapped[int] = mapped_column(Integer, default=1)
+    file_key: Mapped[str] = mapped_column(String(255))
+    #: For a structure inside an AiiDA archive: the archive (EXPLORE id) and the node.
+    archive_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    node_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: The newest published version of its record holds it (older versions stay addressable).
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Its version is published (a retraction sets this false; rows are kept for the record).
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(Text, default="")
+    doi: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+    # -- OPTIMADE properties (v1.2) --------------------------------------------------------
+    elements: Mapped[list[str]] = mapped_column(JSON)
+    nelements: Mapped[int] = mapped_column(Integer, index=True)
+    elements_ratios: Mapped[list[float]] = mapped_column(JSON)
+    chemical_formula_descriptive: Mapped[str] = mapped_column(String(500))
+    chemical_formula_reduced: Mapped[str] = mapped_column(String(500), index=True)
+    chemical_formula_hill: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    chemical_formula_anonymous: Mapped[str] = mapped_column(String(500), index=True)
+    dimension_types: Mapped[list[int]] = mapped_column(JSON)
+    nperiodic_dimensions: Mapped[int] = mapped_column(Integer, index=True)
+    lattice_vectors: Mapped[list[list[float]] | None] = mapped_column(JSON, nullable=True)
+    cartesian_site_positions: Mapped[list[list[float]]] = mapped_column(JSON)
+    nsites: Mapped[int] = mapped_column(Integer, index=True)
+    species: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    species_at_sites: Mapped[list[str]] = mapped_column(JSON)
+    structure_features: Mapped[list[str]] = mapped_column(JSON)
+    space_group_it_number: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    space_group_symbol_hermann_mauguin: Mapped[str | None] = mapped_column(
+        String(40), nullable=True
+    )
+    space_group_symbol_hall: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    #: Cell volume in Å^3 (extra property ``_matcloud_volume``).
+    volume: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class StructureValue(Base):
+    """One element of a list-valued property of a structure (for indexed ``HAS`` filters)."""
+
+    __tablename__ = "optimade_structure_values"
+    __table_args__ = (
+        Index("ix_optimade_values_lookup", "field", "value", "structure_id"),
+        Index("ix_optimade_values_structure", "structure_id", "field"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    structure_id: Mapped[str] = mapped_column(
+        String(80), ForeignKey("optimade_structures.id", ondelete="CASCADE")
+    )
+    field: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(255))
+
+
+__all__ = ["VALUE_FIELDS", "StructureEntry", "StructureValue"]
