@@ -113,3 +113,19 @@ $(AIIDA_FIXTURES)/.stamp: $(AIIDA_SCRIPT) $(AIIDA_REQS) | $(VENV_AIIDA)/.install
 	touch $@
 
 aiida-fixtures: $(AIIDA_FIXTURES)/.stamp
+
+# The reference OPTIMADE server for bench/optimade.py (optimade-python-tools' own, mongomock
+# backend) in its own venv: the `server` extra's pins (FastAPI, pymongo, mongomock) may clash
+# with the project's. `make optimade-venv` builds .venv-optimade once.
+VENV_OPTIMADE ?= .venv-optimade
+OPTIMADE_REQS := bench/optimade-requirements.txt
+
+.PHONY: optimade-venv
+
+$(VENV_OPTIMADE)/.installed: $(OPTIMADE_REQS)
+	$(PYTHON) -m venv $(VENV_OPTIMADE)
+	$(VENV_OPTIMADE)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_OPTIMADE)/bin/python -m pip install --quiet -r $(OPTIMADE_REQS)
+	touch $@
+
+optimade-venv: $(VENV_OPTIMADE)/.installed

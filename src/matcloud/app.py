@@ -21,6 +21,8 @@ from matcloud.explore import api as explore_api
 from matcloud.explore import download_views as explore_downloads
 from matcloud.explore import views as explore_views
 from matcloud.explore.service import ExploreService
+from matcloud.optimade import api as optimade_api
+from matcloud.optimade import views as optimade_views
 from matcloud.platform import Platform
 from matcloud.settings import Settings
 from matcloud.web import account_views, admin_views, ops, views
@@ -68,7 +70,11 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.state.sections = default_sections()
     install_sections(app.state.sections, platform)
     app.state.templates = make_templates(
-        [Path(archive_api.__file__).parent / "templates", EXPLORE_DIR / "templates"]
+        [
+            Path(archive_api.__file__).parent / "templates",
+            EXPLORE_DIR / "templates",
+            Path(optimade_views.__file__).parent / "templates",
+        ]
     )
     app.state.metrics = Metrics(instance.jobs)
     app.state.csrf_exempt = {"/oai2d"}  # read-only protocol; harvesters POST forms
@@ -89,6 +95,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         explore_downloads.router,
         explore_views.router,
         explore_api.router,
+        optimade_views.router,  # before the API: its /optimade/{rest:path} catches the rest
+        optimade_api.router,
     ):
         app.include_router(router)
     return app

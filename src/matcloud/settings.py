@@ -9,6 +9,7 @@ settings from a global, so one process can build two apps with different setting
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -89,11 +90,33 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = Field("json", description="Structured log output")
     log_level: str = Field("INFO", description="Logging level")
     worker_threads: int = Field(2, description="Threads of the in-process job worker")
+    optimade_provider_prefix: str = Field(
+        "matcloud",
+        description="OPTIMADE database-provider prefix (registered at providers.optimade.org); "
+        "our own properties are named _<prefix>_...",
+    )
+    optimade_provider_name: str | None = Field(
+        None, description="OPTIMADE provider name; default: site_name"
+    )
+    optimade_provider_description: str = Field(
+        "Structures from the published records of a matcloud instance",
+        description="OPTIMADE provider description",
+    )
+    optimade_provider_homepage: str | None = Field(
+        None, description="OPTIMADE provider homepage; default: base_url"
+    )
 
     @field_validator("data_dir", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("optimade_provider_prefix", mode="after")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9]*", value):
+            raise ValueError("an OPTIMADE provider prefix is lowercase letters and digits")
+        return value
 
     @model_validator(mode="after")
     def _datacite_needs_credentials(self) -> Settings:

@@ -1,0 +1,147 @@
+"""Fetch one page of entries of any entry type: count, rows, and the cursors of its ends.
+
+Works on a SQLAlchemy ``Session`` (structures, in the main database) or a ``Connection``
+(references, in their in-memory store) alike. One row more than the page is read to know
+whether more follow; ``data_returned`` is an exact ``COUNT(*)`` of the filter, served by the
+same indexes as the page (the visible-rows index when there is no filter).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, RowMapping
+from sqlalchemy.orm import Session
+
+from matcloud.optimade.params import EntryQuery
+from matcloud.optimade.query import (
+    Key,
+    base_select,
+    count_select,
+    encode_cursor,
+    keyset,
+    order_by,
+    sort_keys,
+)
+from matcloud.optimade.schema import EntrySchema
+
+Expr = ColumnElement[Any]
+#: Entries a page may walk through in id order (probing each) before lists are cheaper.
+WALK_LIMIT = 20_000
+
+
+class Totals:
+    """How many entries of each type are visible: counted exactly by every unfiltered request,
+    and reused for ``ttl`` seconds by filtered ones (as ``data_available``, and to judge how
+    dense their matches are) instead of a second full count per request."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[float, int]] = {}
+
+    def put(self, entry_type: str, count: int) -> int:
+        with self._lock:
+            self._known[entry_type] = (time.monotonic(), count)
+        return count
+
+    def get(self, entry_type: str, count: Callable[[], Any]) -> int:
+        with self._lock:
+            known = self._known.get(entry_type)
+        if known is not None and time.monotonic() - known[0] < self.ttl:
+            return known[1]
+        return self.put(entry_type, int(count().scalar_one()))
+
+
+@dataclass
+class Page:
+    rows: list[RowMapping]
+    data_returned: int
+    data_available: int
+    more_data_available: bool
+    #: Query parameters (besides the request's own) of the next and previous pages.
+    next: dict[str, str] | None
+    prev: dict[str, str] | None
+
+
+def fetch_page(
+    db: Session | Connection,
+    schema: EntrySchema,
+    query: EntryQuery,
+    condition: Callable[[str], Expr | None],
+    columns: list[str],
+    totals: Totals,
+) -> Page:
+    """Count, then read the page. ``condition(style)`` is the filter with its list memberships
+    as driving ``IN`` lists (``"in"``: what a count wants) or as per-entry ``EXISTS`` probes
+    (``"exists"``): the page uses the probes when the count shows matches are dense enough
+    that walking the entries in id order finds a page quickly, and the lists otherwise."""
+    keys = sort_keys(schema, query.sort)
+    counted = condition("in")
+    returned = int(db.execute(count_select(schema, counted)).scalar_one())
+    if counted is None:
+        available = totals.put(schema.type, returned)
+    else:
+        available = totals.get(schema.type, lambda: db.execute(count_select(schema, None)))
+    limit = query.page_limit
+    walked = (query.offset + limit + 1) * available / max(returned, 1)
+    dense = len(keys) == 1 and walked <= WALK_LIMIT
+    selected = [schema.columns[name] for name in columns]
+    selected += [key.column.label(key.label) for key in keys]
+    statement = base_select(schema, condition("exists") if dense else counted, selected)
+    if dense and schema.walk_index and schema.dialect == "sqlite":
+        # the walk in id order is what the count just showed to be cheap: say so, rather than
+        # leave it to planner statistics that a SQLite file may well not have
+        statement = statement.with_hint(schema.table, f"INDEXED BY {schema.walk_index}", "sqlite")
+    backwards = query.page_below is not None
+    if query.page_above is not None:
+        statement = statement.where(keyset(keys, query.page_above, "page_above"))
+    elif query.page_below is not None:
+        statement = statement.where(keyset(keys, query.page_below, "page_below"))
+    statement = statement.order_by(*order_by(keys, reverse=backwards))
+    statement = statement.limit(limit + 1)
+    if query.uses_offset:
+        statement = statement.offset(query.offset)
+    rows = list(db.execute(statement).mappings()) if limit or returned else []
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    next_page, prev_page = _links(query, keys, rows, more, backwards)
+    # walking backwards, the entries the cursor came from still follow this page
+    return Page(rows, returned, available, more or backwards, next_page, prev_page)
+
+
+def _links(
+    query: EntryQuery, keys: list[Key], rows: list[RowMapping], more: bool, backwards: bool
+) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+    """Where the next and previous pages are: offsets for offset paging, else cursors."""
+    limit = str(query.page_limit)
+    if query.page_number is not None:
+        number = query.page_number
+        following = {"page_number": str(number + 1), "page_limit": limit} if more else None
+        earlier = {"page_number": str(number - 1), "page_limit": limit} if number > 1 else None
+        return following, earlier
+    if query.page_offset is not None:
+        offset = query.page_offset
+        following = {"page_offset": str(offset + query.page_limit), "page_limit": limit}
+        earlier = {"page_offset": str(max(0, offset - query.page_limit)), "page_limit": limit}
+        return (following if more else None), (earlier if offset > 0 else None)
+    if not rows:
+        return None, None
+    first, last = encode_cursor(keys, rows[0]), encode_cursor(keys, rows[-1])
+    if backwards:  # came from later pages: those follow; earlier ones if the read overflowed
+        return {"page_above": last, "page_limit": limit}, (
+            {"page_below": first, "page_limit": limit} if more else None
+        )
+    started = query.page_above is not None
+    return ({"page_above": last, "page_limit": limit} if more else None), (
+        {"page_below": first, "page_limit": limit} if started else None
+    )
+
+
+__all__ = ["Page", "fetch_page"]

@@ -1,0 +1,88 @@
+"""The small vocabulary the filter compiler works in: operators, values, list items, and the
+known-ness of a property's value (shared by :mod:`.transformer` and :mod:`.lists`)."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from optimade.models import DataType  # type: ignore[import-untyped]
+from sqlalchemy import ColumnElement, Text, and_, cast
+
+from matcloud.optimade.schema import Prop
+
+Expr = ColumnElement[Any]
+Scalar = str | int | float | bool
+
+OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+NUMERIC = (DataType.INTEGER, DataType.FLOAT)
+
+
+@dataclass(frozen=True)
+class PropRef:
+    """A property named in the filter; ``prop`` is ``None`` for another provider's."""
+
+    name: str
+    prop: Prop | None
+
+
+Value = Scalar | PropRef
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value of a value list, with its (OPTIONAL) operator."""
+
+    op: str
+    value: Value
+
+
+def kind_of(value: Value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "property"
+
+
+def expected_kind(data_type: DataType) -> str:
+    if data_type in NUMERIC:
+        return "number"
+    if data_type == DataType.BOOLEAN:
+        return "boolean"
+    return "string"
+
+
+def is_known(prop: Prop) -> Expr:
+    """The property has a value (a nullable JSON column may hold SQL ``NULL`` or the JSON
+    text ``null`` for an unknown value: which one depends on who wrote the row)."""
+    assert prop.column is not None
+    if prop.json_null:
+        return and_(prop.column.is_not(None), cast(prop.column, Text) != "null")
+    result: Expr = prop.column.is_not(None)
+    return result
+
+
+__all__ = [
+    "NUMERIC",
+    "OPS",
+    "Expr",
+    "Item",
+    "PropRef",
+    "Scalar",
+    "Value",
+    "expected_kind",
+    "is_known",
+    "kind_of",
+]
