@@ -114,7 +114,7 @@ $(AIIDA_FIXTURES)/.stamp: $(AIIDA_SCRIPT) $(AIIDA_REQS) | $(VENV_AIIDA)/.install
 
 aiida-fixtures: $(AIIDA_FIXTURES)/.stamp
 
-# The reference OPTIMADE server for bench/optimade.py (optimade-python-tools' own, mongomock
+# The reference OPTIMADE server for bench/optimade_vs_reference.py (optimade-python-tools' own, mongomock
 # backend) in its own venv: the `server` extra's pins (FastAPI, pymongo, mongomock) may clash
 # with the project's. `make optimade-venv` builds .venv-optimade once.
 VENV_OPTIMADE ?= .venv-optimade

@@ -33,7 +33,7 @@ import uvicorn
 from sqlalchemy import insert, text
 
 ROOT = Path(__file__).resolve().parents[1]
-# bench/optimade.py would shadow the optimade package: keep this directory off the path
+# keep bench/ off the path: a script here must never shadow a package it imports
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -77,6 +77,7 @@ QUERIES: dict[str, Callable[[random.Random], str | None]] = {
         )
     ),
     "rare element": lambda r: f'elements HAS "{r.choice(RARE)}"',
+    "broad scalar ranges": lambda r: f"nsites<{r.randint(5, 15)} AND nelements>={r.randint(1, 3)}",
     "no filter": lambda r: None,
 }
 

@@ -2,7 +2,8 @@
 
     .venv-optimade/bin/python bench/optimade_reference.py DATAFILE PORT
 
-The anchor of ``bench/optimade.py``; it runs in ``.venv-optimade`` (``make optimade-venv``:
+The anchor of ``bench/optimade_vs_reference.py``; it runs in ``.venv-optimade``
+(``make optimade-venv``:
 ``optimade[server]``, whose pins may clash with the project's). DATAFILE holds one structure a
 line in the server's own MongoDB document shape (MongoDB extended JSON, as its bundled
 ``test_structures.json``: ``_id`` ``{"$oid": ...}``, ``last_modified`` ``{"$date": ...}``, the
@@ -30,8 +31,8 @@ import time
 from pathlib import Path
 
 BATCH = 1000
-# Python puts this script's folder first on sys.path, where bench/optimade.py would shadow the
-# optimade package: drop it before anything imports optimade.
+# Python puts this script's folder first on sys.path; keep it off, so that no script of
+# bench/ can ever shadow the optimade package.
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 

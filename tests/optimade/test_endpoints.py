@@ -146,6 +146,9 @@ def test_single_entry(api: TestClient) -> None:
     assert body["meta"]["query"]["representation"] == f"/structures/{FENI['id']}"
     assert body["links"]["self"] == f"http://testserver/optimade/v1/structures/{FENI['id']}"
     ok(api, f"/optimade/structures/{FENI['id']}", StructureResponseOne)
+    fails(api, f"{V1}/structures/bad%00id", 404)
+    fails(api, f"{V1}/references/bad%00id", 404)
+    fails(api, f"{V1}/structures/{'x' * 2000}", 404)
     missing = fails(api, f"{V1}/structures/2025.1v1-nothere", 404)
     assert "2025.1v1-nothere" in missing["errors"][0]["detail"]
     # single entries ignore what does not apply to them (with a warning)

@@ -179,6 +179,8 @@ BAD = [
     ({"response_fields": "_matcloud_nope"}, 400, "response_fields"),
     ({"nonsense": "1"}, 400, "nonsense"),
     ({"filter": "x", "page_offset": "99999999999"}, 400, "page_offset"),
+    ({"page_above": "a\x00b"}, 400, "page_above"),
+    ({"sort": "nsites", "page_below": '["\x00",1]'}, 400, "page_below"),
 ]
 
 

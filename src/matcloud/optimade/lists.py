@@ -14,6 +14,7 @@ ones, so it is vacuously true for an empty list (the specification's ``list <= v
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,16 @@ from sqlalchemy import (
 
 from matcloud.optimade.errors import BadRequest, NotImplementedFeature
 from matcloud.optimade.schema import EntrySchema, Prop, ValuesView
-from matcloud.optimade.terms import OPS, Expr, Item, PropRef, expected_kind, is_known, kind_of
+from matcloud.optimade.terms import (
+    OPS,
+    Expr,
+    Item,
+    PropRef,
+    expected_kind,
+    is_known,
+    kind_of,
+    unindexed,
+)
 
 #: HAS ONLY through a set column enumerates subsets: 2^n - 1 of them.
 MAX_SET_VALUES = 10
@@ -45,11 +55,11 @@ SET_SEPARATOR = "-"
 
 @dataclass(frozen=True)
 class Requirement:
-    """Some item of a list must satisfy ``condition``; ``rank`` estimates how many entries
+    """Some item of a list must satisfy ``condition``; ``rank()`` estimates how many entries
     have one (the rarest requirement drives the query)."""
 
     condition: Callable[[ValuesView], Expr]
-    rank: int
+    rank: Callable[[], int]  # called only to order several requirements
 
 
 class ListComparisons:
@@ -61,6 +71,17 @@ class ListComparisons:
     _negations: dict[int, tuple[Expr, Callable[[], Expr]]]
     _memberships: dict[int, tuple[Expr, Prop, tuple[Requirement, ...]]]
     _views: int
+
+    def _sql(self, column: Expr) -> Expr:
+        """A column of the entry table as this compilation refers to it: as is, or, for a
+        page walked in id order on SQLite, unindexable (so that the walk is the plan)."""
+        if self.style == "exists" and self.schema.dialect == "sqlite":
+            return unindexed(column)
+        return column
+
+    def _known_sql(self, prop: Prop) -> Expr:
+        assert prop.column is not None
+        return is_known(prop, self._sql(prop.column))
 
     def _list_prop(self, ref: PropRef, construct: str) -> Prop | None:
         prop = ref.prop
@@ -93,12 +114,15 @@ class ListComparisons:
         if kind == "ONLY":
             return self._guard(prop, self._only(prop, items))
         if kind == "ANY":
-            rank = sum(self._rank(prop, item) for item in items)
+            rank = functools.partial(self._rank_all, prop, items)
             return self._guard(
                 prop, self._member(prop, [Requirement(self._any(prop, items), rank)])
             )
         requirements = {
-            item: Requirement(self._condition(prop, item), self._rank(prop, item)) for item in items
+            item: Requirement(
+                self._condition(prop, item), functools.partial(self._rank, prop, item)
+            )
+            for item in items
         }
         return self._guard(prop, self._member(prop, list(requirements.values())))
 
@@ -116,6 +140,9 @@ class ListComparisons:
             return alternatives[0] if len(alternatives) == 1 else or_(*alternatives)
 
         return condition
+
+    def _rank_all(self, prop: Prop, items: Sequence[Item]) -> int:
+        return sum(self._rank(prop, item) for item in items)
 
     def _rank(self, prop: Prop, item: Item) -> int:
         """How many entries have this item (from the service's statistics; unknown: a value
@@ -139,7 +166,11 @@ class ListComparisons:
         ``NOT EXISTS``: never a materialised ``NOT IN`` list.
         """
         assert self.schema.values is not None
-        ordered = sorted(requirements, key=lambda r: r.rank)
+        ordered = (
+            sorted(requirements, key=lambda r: r.rank())
+            if len(requirements) > 1
+            else list(requirements)
+        )
         field = prop.values_field
         views = [self._view() for _ in ordered]
         first = views[0]
@@ -203,7 +234,7 @@ class ListComparisons:
                 requirements = [
                     Requirement(
                         _any_of([r.condition for r in alternatives]),
-                        sum(r.rank for r in alternatives),
+                        functools.partial(_total, [r.rank for r in alternatives]),
                     )
                 ]
             merged[positions[0]] = self._member(prop, requirements)
@@ -225,7 +256,7 @@ class ListComparisons:
                 not_(self._any(prop, items)(view)),
             )
         )
-        column = prop.set_column
+        column = None if prop.set_column is None else self._sql(prop.set_column)
         values = sorted({str(i.value) for i in items})
         if (
             column is None
@@ -245,7 +276,7 @@ class ListComparisons:
         """Keep a list comparison unknown (``NULL``) where the list itself is unknown."""
         if not prop.nullable:
             return expression
-        return case((is_known(prop), expression), else_=null())
+        return case((self._known_sql(prop), expression), else_=null())
 
     def _check_item(self, prop: Prop, item: Item) -> None:
         expected = expected_kind(prop.item_type or DataType.STRING)
@@ -275,11 +306,13 @@ class ListComparisons:
         if prop is None:
             return null()
         if prop.length is not None:
-            length: Expr = prop.length
+            length: Expr = self._sql(prop.length)
         elif prop.column is None:
             return null()
         elif prop.nullable:
-            length = case((is_known(prop), func.json_array_length(prop.column)), else_=null())
+            length = case(
+                (self._known_sql(prop), func.json_array_length(prop.column)), else_=null()
+            )
         else:
             length = func.json_array_length(prop.column)
         result: Expr = OPS[op](length, value)
@@ -352,6 +385,10 @@ def _text(prop: Prop, item: Item) -> str | None:
     if prop.item_type in (None, DataType.STRING) and isinstance(item.value, str):
         return item.value
     return None
+
+
+def _total(ranks: Sequence[Callable[[], int]]) -> int:
+    return sum(rank() for rank in ranks)
 
 
 def _any_of(conditions: Sequence[Callable[[ValuesView], Expr]]) -> Callable[[ValuesView], Expr]:

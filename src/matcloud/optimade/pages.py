@@ -78,8 +78,9 @@ def fetch_page(
 ) -> Page:
     """Count, then read the page. ``condition(style)`` is the filter with its list memberships
     as driving ``IN`` lists (``"in"``: what a count wants) or as per-entry ``EXISTS`` probes
-    (``"exists"``): the page uses the probes when the count shows matches are dense enough
-    that walking the entries in id order finds a page quickly, and the lists otherwise."""
+    (``"exists"``, with the entry table's columns unindexable on SQLite, so that the plan is
+    that walk): the page walks the entries in id order when the count shows matches are
+    dense enough to fill a page quickly, and reads the lists otherwise."""
     keys = sort_keys(schema, query.sort)
     counted = condition("in")
     returned = int(db.execute(count_select(schema, counted)).scalar_one())
@@ -93,10 +94,6 @@ def fetch_page(
     selected = [schema.columns[name] for name in columns]
     selected += [key.column.label(key.label) for key in keys]
     statement = base_select(schema, condition("exists") if dense else counted, selected)
-    if dense and schema.walk_index and schema.dialect == "sqlite":
-        # the walk in id order is what the count just showed to be cheap: say so, rather than
-        # leave it to planner statistics that a SQLite file may well not have
-        statement = statement.with_hint(schema.table, f"INDEXED BY {schema.walk_index}", "sqlite")
     backwards = query.page_below is not None
     if query.page_above is not None:
         statement = statement.where(keyset(keys, query.page_above, "page_above"))

@@ -90,6 +90,8 @@ def parse_query(items: Sequence[tuple[str, str]], *, single: bool = False) -> En
     seen: dict[str, str] = {}
     query = EntryQuery()
     for name, value in items:
+        if "\x00" in value:  # no value holds one, and PostgreSQL refuses it in a parameter
+            raise BadRequest(f"The parameter {name} contains a NUL character.", name)
         if name in seen and name in LISTING_PARAMS:
             raise BadRequest(f"The parameter {name} is given more than once.", name)
         seen[name] = value

@@ -287,7 +287,6 @@ def structures_schema(base_url: str, prefix: str, dialect: str) -> EntrySchema:
             if dialect == "sqlite"
             else c.is_public.is_(True)
         ),
-        walk_index="ix_optimade_structures_probe",
         base_columns=("id", "version_id"),
         columns={key: c[key] for key in c.keys()},
     )

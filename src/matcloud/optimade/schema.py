@@ -116,9 +116,6 @@ class EntrySchema:
     dialect: str
     values: ValuesTable | None = None
     visible: ColumnElement[bool] | None = None
-    #: An index in id order covering the visibility and common scalars: the one a page walks
-    #: (probing each entry) when the count shows the matches are dense.
-    walk_index: str | None = None
     #: Columns every rendered entry needs (besides those its properties name).
     base_columns: tuple[str, ...] = ("id",)
     columns: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)

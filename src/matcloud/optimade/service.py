@@ -134,6 +134,8 @@ class OptimadeService:
         warnings = [*query.warnings, *self._hint(query, info)]
         fields = self._fields(schema, query.response_fields, warnings)
         columns = [schema.columns[name] for name in self._columns(schema, fields)]
+        if "\x00" in entry_id or len(entry_id) > 1000:  # no such id; PostgreSQL refuses NUL
+            raise NotFound(f"There is no {entry_type} entry with id {entry_id[:100]!r}.")
         with self._connect(entry_type)() as db:
             row = db.execute(base_select(schema, schema.id == entry_id, columns)).mappings().first()
             if row is None:

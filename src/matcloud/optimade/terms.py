@@ -10,6 +10,8 @@ from typing import Any
 
 from optimade.models import DataType  # type: ignore[import-untyped]
 from sqlalchemy import ColumnElement, Text, and_, cast
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from matcloud.optimade.schema import Prop
 
@@ -64,13 +66,23 @@ def expected_kind(data_type: DataType) -> str:
     return "string"
 
 
-def is_known(prop: Prop) -> Expr:
+def is_known(prop: Prop, column: Expr | None = None) -> Expr:
     """The property has a value (a nullable JSON column may hold SQL ``NULL`` or the JSON
-    text ``null`` for an unknown value: which one depends on who wrote the row)."""
-    assert prop.column is not None
+    text ``null`` for an unknown value: which one depends on who wrote the row).
+    ``column``: the property's column as the caller refers to it (see :func:`unindexed`)."""
+    column = prop.column if column is None else column
+    assert column is not None
     if prop.json_null:
-        return and_(prop.column.is_not(None), cast(prop.column, Text) != "null")
-    result: Expr = prop.column.is_not(None)
+        return and_(column.is_not(None), cast(column, Text) != "null")
+    result: Expr = column.is_not(None)
+    return result
+
+
+def unindexed(column: Expr) -> Expr:
+    """``+column``: SQLite's no-op unary plus, which keeps the planner from using an index on
+    the column (for a page walked in id order, where a range on another index plus a sort
+    is what SQLite would otherwise pick whenever its statistics mislead it)."""
+    result: Expr = UnaryExpression(column, operator=custom_op("+"), type_=column.type)
     return result
 
 
@@ -85,4 +97,5 @@ __all__ = [
     "expected_kind",
     "is_known",
     "kind_of",
+    "unindexed",
 ]

@@ -56,7 +56,6 @@ from matcloud.optimade.terms import (
     Scalar,
     Value,
     expected_kind,
-    is_known,
     kind_of,
 )
 
@@ -351,7 +350,7 @@ class SQLTransformer(ListComparisons, BaseTransformer):  # type: ignore[misc]
             return true() if OPS[op](prop.constant, operand) else false()
         if prop.column is None:
             return null()
-        result: Expr = OPS[op](prop.column, operand)
+        result: Expr = OPS[op](self._sql(prop.column), operand)
         return result
 
     def _operand(self, prop: Prop, op: str, value: Scalar) -> Any:
@@ -402,11 +401,10 @@ class SQLTransformer(ListComparisons, BaseTransformer):  # type: ignore[misc]
         result: Expr = OPS[op](sides[0], sides[1])
         return result
 
-    @staticmethod
-    def _sql_value(prop: Prop) -> Expr | None:
+    def _sql_value(self, prop: Prop) -> Expr | None:
         if prop.constant is not None:
             return literal(prop.constant)
-        return prop.column
+        return None if prop.column is None else self._sql(prop.column)
 
     def _known(self, ref: PropRef, known: builtins.bool) -> Expr:
         prop = ref.prop
@@ -415,7 +413,7 @@ class SQLTransformer(ListComparisons, BaseTransformer):  # type: ignore[misc]
         elif prop.constant is not None or not prop.nullable:
             has_value = true()
         else:
-            has_value = is_known(prop)
+            has_value = self._known_sql(prop)
         return has_value if known else not_(has_value)
 
     def _fuzzy(self, ref: PropRef, kind: str, value: Value) -> Expr:
@@ -442,7 +440,7 @@ class SQLTransformer(ListComparisons, BaseTransformer):  # type: ignore[misc]
             return true() if matched else false()
         if prop.column is None:
             return null()
-        return self._substring(prop.column, kind, value)
+        return self._substring(self._sql(prop.column), kind, value)
 
     def _substring(self, column: Expr, kind: str, text: str) -> Expr:
         lead = "" if kind == "STARTS" else None

@@ -5,7 +5,8 @@
 ``ix_optimade_structures_probe`` covers the visibility and common scalar columns, so testing a
 candidate found through the values index does not read its (wide) row;
 ``ix_optimade_structures_anonymous`` answers counts of "nelements + anonymous formula" filters
-from the index alone.
+from the index alone, and the ``nelements`` and ``nsites`` indexes become covering ones (the
+count of a range no longer reads every matching row for its visibility).
 
 Revision ID: 0007_optimade_query_indexes
 Revises: 0006_optimade
@@ -22,6 +23,10 @@ down_revision = "0006_optimade"
 branch_labels = None
 depends_on = None
 
+COVERING = {
+    "ix_optimade_structures_nelements": ["nelements", "nsites", "is_public"],
+    "ix_optimade_structures_nsites": ["nsites", "nelements", "is_public"],
+}
 PROBE_COLUMNS = [
     "id",
     "is_public",
@@ -47,6 +52,9 @@ def upgrade() -> None:
             ["chemical_formula_anonymous", "nelements", "is_public"],
             unique=False,
         )
+        for name, columns in COVERING.items():  # same names, now covering
+            batch_op.drop_index(batch_op.f(name))
+            batch_op.create_index(batch_op.f(name), columns, unique=False)
     # Rows indexed before this revision: the system from their elements' values rows.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
@@ -67,6 +75,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("optimade_structures", schema=None) as batch_op:
+        for name, columns in COVERING.items():
+            batch_op.drop_index(batch_op.f(name))
+            batch_op.create_index(batch_op.f(name), columns[:1], unique=False)
         batch_op.drop_index("ix_optimade_structures_anonymous")
         batch_op.drop_index("ix_optimade_structures_probe")
         batch_op.drop_index(batch_op.f("ix_optimade_structures_chemical_system"))

@@ -1,7 +1,7 @@
 """OPTIMADE benchmark: our API against optimade-python-tools' reference server, same data.
 
     make optimade-venv                                      # once: .venv-optimade
-    .venv/bin/python bench/optimade.py --structures 100000 [--requests 60] [--seed 7]
+    .venv/bin/python bench/optimade_vs_reference.py --structures 100000 [--requests 60] [--seed 7]
         [--budget 600] [--analyze] [--keep]
 
 1. **Data.** ``--structures`` random but plausible crystals from a fixed seed: 1-5 elements of
@@ -565,7 +565,8 @@ def report(
     )
     print("```")
     print(
-        f".venv/bin/python bench/optimade.py --structures {n} --requests {args.requests} "
+        f".venv/bin/python bench/optimade_vs_reference.py --structures {n} "
+        f"--requests {args.requests} "
         f"--seed {args.seed} --budget {args.budget:g}{' --analyze' if args.analyze else ''}"
     )
     print(".venv-optimade/bin/python bench/optimade_reference.py DATAFILE PORT   # started by it")
