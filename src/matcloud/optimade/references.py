@@ -48,6 +48,7 @@ from sqlalchemy.pool import StaticPool
 
 from matcloud.archive.models import Version, VersionState
 from matcloud.archive.serializers._common import related_url
+from matcloud.archive.serializers.datacite_json import RELATION_TYPES
 from matcloud.core.db import Database, UTCDateTime
 from matcloud.optimade.models import StructureEntry
 from matcloud.optimade.properties import column_getter, timestamp
@@ -55,27 +56,7 @@ from matcloud.optimade.schema import EntrySchema, Prop, ValuesTable
 
 SAFE_ID = re.compile(r"[A-Za-z0-9._;()/:+-]{1,200}")
 #: DataCite relation types (as the deposit form stores them) in their usual spelling.
-RELATIONS = {
-    "issupplementto": "IsSupplementTo",
-    "isdocumentedby": "IsDocumentedBy",
-    "isreferencedby": "IsReferencedBy",
-    "references": "References",
-    "cites": "Cites",
-    "iscitedby": "IsCitedBy",
-    "isderivedfrom": "IsDerivedFrom",
-    "issourceof": "IsSourceOf",
-    "isdescribedby": "IsDescribedBy",
-    "describes": "Describes",
-    "isnewversionof": "IsNewVersionOf",
-    "ispreviousversionof": "IsPreviousVersionOf",
-    "ispartof": "IsPartOf",
-    "haspart": "HasPart",
-    "iscompiledby": "IsCompiledBy",
-    "compiles": "Compiles",
-    "isidenticalto": "IsIdenticalTo",
-    "requires": "Requires",
-    "isrequiredby": "IsRequiredBy",
-}
+RELATIONS = RELATION_TYPES
 BIB_TYPES = {"publication": "article", "software": "misc", "dataset": "misc"}
 
 
