@@ -21,6 +21,7 @@ import re
 import shutil
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -282,7 +283,7 @@ def extract_db(info: ArchiveInfo, destination: Path) -> Path:
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, destination)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error) as exc:
         raise ArchiveError(
             f"{info.path.name}: its database is damaged in the zip ({exc})."
         ) from exc
