@@ -128,10 +128,16 @@ def graph_state(page: Any) -> dict[str, Any]:
 
 
 def click_node(page: Any, uuid: str, clicks: int = 1) -> None:
-    """Click a graph vertex where cytoscape drew it (the canvas has no DOM per node)."""
-    point = page.evaluate(
-        "(id) => window.matcloudGraph.getElementById(id).renderedPosition()", uuid
-    )
+    """Click a graph vertex where cytoscape drew it (the canvas has no DOM per node), once it
+    has stopped moving: a click during the layout's animation lands beside the node."""
+    where = "(id) => window.matcloudGraph.getElementById(id).renderedPosition()"
+    point = page.evaluate(where, uuid)
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        now = page.evaluate(where, uuid)
+        if abs(now["x"] - point["x"]) < 0.5 and abs(now["y"] - point["y"]) < 0.5:
+            break
+        point = now
     box = page.locator("#graph").bounding_box()
     x, y = box["x"] + point["x"], box["y"] + point["y"]
     if clicks == 2:
