@@ -13,10 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
-
-from matcloud.archive.models import Pid
-
 #: What a DOI should be, as :attr:`Pid.status` says it.
 RESERVED, REGISTERED, TOMBSTONE = "reserved", "registered", "tombstone"
 
@@ -72,10 +68,6 @@ class LocalPidProvider:
         request.remote_state = self.STATES[request.status]
 
 
-def resolve(session: Session, doi: str) -> Pid | None:
-    return session.get(Pid, doi)
-
-
 __all__ = [
     "REGISTERED",
     "RESERVED",
@@ -84,5 +76,4 @@ __all__ = [
     "PidError",
     "PidProvider",
     "PidSync",
-    "resolve",
 ]

@@ -227,10 +227,6 @@ class Registrar:
             uow.session.flush()
             return self._json(pid)
 
-    def state_of(self, session: Session, doi: str | None) -> dict[str, Any] | None:
-        pid = session.get(Pid, doi) if doi else None
-        return self._json(pid) if pid is not None else None
-
     def _json(self, pid: Pid) -> dict[str, Any]:
         target = pid.target_id
         return {
