@@ -26,6 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from matcloud.core import jsoncodec
+
 log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
@@ -97,7 +99,13 @@ class Database:
         if self.is_sqlite:
             self.engine = self._sqlite_engine(busy_timeout_ms)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=10)
+            self.engine = create_engine(
+                self.url,
+                pool_pre_ping=True,
+                pool_size=10,
+                json_serializer=jsoncodec.dumps,
+                json_deserializer=jsoncodec.loads,
+            )
         write_engine = (
             self.engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
             if self.is_sqlite
@@ -113,6 +121,8 @@ class Database:
         engine = create_engine(
             self.url,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            json_serializer=jsoncodec.dumps,
+            json_deserializer=jsoncodec.loads,
         )
 
         @event.listens_for(engine, "connect")

@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from matcloud.optimade.documents import MAJOR, RequestInfo, error_document
 from matcloud.optimade.errors import NotFound, OptimadeError, VersionNotSupported
 from matcloud.optimade.service import ENTRY_TYPES, OptimadeService
+from matcloud.web.fastjson import FastJSONResponse
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def request_info(request: Request) -> RequestInfo:
 
 
 def document(body: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status, media_type=JSONAPI, headers=CORS)
+    return FastJSONResponse(body, status_code=status, media_type=JSONAPI, headers=CORS)
 
 
 def not_acceptable(request: Request) -> bool:

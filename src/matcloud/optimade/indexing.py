@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from matcloud.archive.models import FileStatus, Record, Version, VersionState
@@ -49,6 +49,7 @@ INDEX_VERSION_JOB = "optimade.index_version"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 STRUCTURE_NODE = "data.core.structure.StructureData."
 NODE_BATCH = 2000
+INSERT_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -138,15 +139,11 @@ class StructureIndexer:
                 log.info("%s %s: not indexed: %s", version_id, found.file_key, error)
                 continue
             rows.append(self._row(version_id, meta, found, properties))
+        values = [value for row in rows for value in row.pop("_values")]
         with self.db.unit_of_work() as uow:
             session = uow.session
             session.execute(delete(StructureEntry).where(StructureEntry.version_id == version_id))
-            session.flush()
-            for row in rows:
-                values = row.pop("_values")
-                session.add(StructureEntry(**row))
-                session.flush()
-                session.add_all(values)
+            write_entries(session, rows, values)
             self._refresh_latest(session, str(meta["record_id"]))
         log.info(
             "indexed %d structures of %s in %.2f s",
@@ -204,13 +201,7 @@ class StructureIndexer:
         self, version_id: str, meta: dict[str, Any], found: Found, properties: dict[str, Any]
     ) -> dict[str, Any]:
         structure_id = entry_id(version_id, found.file_key, found.node_uuid, found.frame)
-        values = [
-            StructureValue(
-                structure_id=structure_id, field=field, position=position, value=str(value)
-            )
-            for field in VALUE_FIELDS
-            for position, value in enumerate(properties.get(field) or [])
-        ]
+        values = value_rows(structure_id, properties)
         columns = {c.name for c in StructureEntry.__table__.columns}
         row = {key: value for key, value in properties.items() if key in columns}
         row.update(
@@ -258,8 +249,29 @@ class StructureIndexer:
         return {"versions": len(versions), "structures": total}
 
 
+def value_rows(structure_id: str, properties: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``optimade_structure_values`` rows of a structure (its list items, one per row;
+    the postings' copies of its columns are filled by the database's trigger)."""
+    return [
+        {"structure_id": structure_id, "field": field, "position": position, "value": str(value)}
+        for field in VALUE_FIELDS
+        for position, value in enumerate(properties.get(field) or [])
+    ]
+
+
+def write_entries(
+    session: Session | Connection, entries: list[dict[str, Any]], values: list[dict[str, Any]]
+) -> None:
+    """Insert structure rows, then their values rows: multi-row ``executemany`` batches (the
+    ORM's unit of work, one flush per structure, is ~15 times slower), in the caller's
+    transaction."""
+    for model, rows in ((StructureEntry, entries), (StructureValue, values)):
+        for start in range(0, len(rows), INSERT_BATCH):
+            session.execute(insert(model), rows[start : start + INSERT_BATCH])
+
+
 def _labelled(structure: Structure, label: str) -> Structure:
     return replace(structure, label=label)
 
 
-__all__ = ["INDEX_VERSION_JOB", "StructureIndexer", "entry_id"]
+__all__ = ["INDEX_VERSION_JOB", "StructureIndexer", "entry_id", "value_rows", "write_entries"]

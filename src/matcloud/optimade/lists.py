@@ -27,6 +27,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     literal,
     not_,
@@ -36,6 +37,7 @@ from sqlalchemy import (
 )
 
 from matcloud.optimade.errors import BadRequest, NotImplementedFeature
+from matcloud.optimade.masks import split_bits
 from matcloud.optimade.schema import EntrySchema, Prop, ValuesView
 from matcloud.optimade.terms import (
     OPS,
@@ -60,6 +62,21 @@ class Requirement:
 
     condition: Callable[[ValuesView], Expr]
     rank: Callable[[], int]  # called only to order several requirements
+    #: The same requirement as bits of the list's bit columns (some item has one of these
+    #: bits), when every value it names has one; ``symbols``: those values.
+    bits: frozenset[int] | None = None
+    symbols: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Driver:
+    """What a filter implies about one list: it has one of ``symbols`` (each with a bit).
+    A count can then walk the index ranges of those values alone (see :mod:`.driving`);
+    ``rank`` estimates how many entries that is."""
+
+    prop: Prop
+    symbols: tuple[str, ...]
+    rank: int
 
 
 class ListComparisons:
@@ -70,6 +87,7 @@ class ListComparisons:
     frequencies: Mapping[str, Mapping[str, int]]
     _negations: dict[int, tuple[Expr, Callable[[], Expr]]]
     _memberships: dict[int, tuple[Expr, Prop, tuple[Requirement, ...]]]
+    _drivers: dict[int, tuple[Expr, Driver]]
     _views: int
 
     def _sql(self, column: Expr) -> Expr:
@@ -115,12 +133,16 @@ class ListComparisons:
             return self._guard(prop, self._only(prop, items))
         if kind == "ANY":
             rank = functools.partial(self._rank_all, prop, items)
-            return self._guard(
-                prop, self._member(prop, [Requirement(self._any(prop, items), rank)])
+            requirement = Requirement(
+                self._any(prop, items), rank, self._bits(prop, items), _symbols(items)
             )
+            return self._guard(prop, self._member(prop, [requirement]))
         requirements = {
             item: Requirement(
-                self._condition(prop, item), functools.partial(self._rank, prop, item)
+                self._condition(prop, item),
+                functools.partial(self._rank, prop, item),
+                self._bits(prop, [item]),
+                _symbols([item]),
             )
             for item in items
         }
@@ -140,6 +162,50 @@ class ListComparisons:
             return alternatives[0] if len(alternatives) == 1 else or_(*alternatives)
 
         return condition
+
+    @staticmethod
+    def _bits(prop: Prop, items: Sequence[Item]) -> frozenset[int] | None:
+        """The bits of ``items`` in the list's bit columns (``None`` unless every item is a
+        plain value with a bit)."""
+        if prop.bit_of is None:
+            return None
+        bits: set[int] = set()
+        for item in items:
+            bit = (
+                prop.bit_of(item.value) if item.op == "=" and isinstance(item.value, str) else None
+            )
+            if bit is None:
+                return None
+            bits.add(bit)
+        return frozenset(bits)
+
+    def _bit_check(self, prop: Prop, requirements: Sequence[Requirement]) -> Expr | None:
+        """The requirements as tests of the entry's bit columns: exact (the columns hold the
+        whole list), so no values-table probe is needed to check a candidate, and the
+        negation is plain ``NOT``. ``None`` when some requirement has no bits."""
+        if not prop.bit_columns or any(r.bits is None for r in requirements):
+            return None
+        columns = [self._sql(column) for column in prop.bit_columns]
+        every = split_bits(
+            bit for r in requirements if len(r.bits or ()) == 1 for bit in r.bits or ()
+        )
+        tests: list[Expr] = [
+            column.bitwise_and(mask) == mask
+            for column, mask in zip(columns, every, strict=True)
+            if mask
+        ]
+        for requirement in requirements:
+            if len(requirement.bits or ()) > 1:
+                some = split_bits(requirement.bits or ())
+                alternatives = [
+                    column.bitwise_and(mask) != 0
+                    for column, mask in zip(columns, some, strict=True)
+                    if mask
+                ]
+                tests.append(alternatives[0] if len(alternatives) == 1 else or_(*alternatives))
+        if not tests:  # no requirement at all (an empty ANY list): no item satisfies it
+            return false()
+        return tests[0] if len(tests) == 1 else and_(*tests)
 
     def _rank_all(self, prop: Prop, items: Sequence[Item]) -> int:
         return sum(self._rank(prop, item) for item in items)
@@ -194,8 +260,28 @@ class ListComparisons:
                 .where(first.entry_id == self.schema.id, *where)
             )
 
+        positive: Expr
+        check = self._bit_check(prop, ordered)
+        if check is not None:
+            # the bits decide; in a count, the rarest requirement's index range drives
+            if self.style == "in":
+                rarest = select(first.entry_id).select_from(first.table)
+                positive = and_(
+                    self.schema.id.in_(
+                        rarest.where(first.field == field, ordered[0].condition(first))
+                    ),
+                    check,
+                )
+            else:
+                positive = check
+            self._negations[id(positive)] = (positive, functools.partial(not_, check))
+            if not prop.nullable:
+                self._memberships[id(positive)] = (positive, prop, tuple(ordered))
+            driver = Driver(prop, ordered[0].symbols, ordered[0].rank())
+            self._drivers[id(positive)] = (positive, driver)
+            return positive
         if self.style == "in":
-            positive: Expr = self.schema.id.in_(
+            positive = self.schema.id.in_(
                 select(first.entry_id).select_from(first.table).where(*where)
             )
         else:
@@ -231,10 +317,13 @@ class ListComparisons:
                 requirements = [r for _, _, reqs in parts for r in reqs]
             else:
                 alternatives = [reqs[0] for _, _, reqs in parts]
+                bits = [r.bits for r in alternatives]
                 requirements = [
                     Requirement(
                         _any_of([r.condition for r in alternatives]),
                         functools.partial(_total, [r.rank for r in alternatives]),
+                        None if None in bits else frozenset().union(*(b or () for b in bits)),
+                        tuple(dict.fromkeys(s for r in alternatives for s in r.symbols)),
                     )
                 ]
             merged[positions[0]] = self._member(prop, requirements)
@@ -387,6 +476,10 @@ def _text(prop: Prop, item: Item) -> str | None:
     return None
 
 
+def _symbols(items: Sequence[Item]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(str(item.value) for item in items))
+
+
 def _total(ranks: Sequence[Callable[[], int]]) -> int:
     return sum(rank() for rank in ranks)
 
@@ -395,4 +488,4 @@ def _any_of(conditions: Sequence[Callable[[ValuesView], Expr]]) -> Callable[[Val
     return lambda view: or_(*(condition(view) for condition in conditions))
 
 
-__all__ = ["MAX_SET_VALUES", "SET_SEPARATOR", "ListComparisons", "Requirement"]
+__all__ = ["MAX_SET_VALUES", "SET_SEPARATOR", "Driver", "ListComparisons", "Requirement"]

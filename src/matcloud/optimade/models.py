@@ -14,10 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matcloud.core.db import Base, UTCDateTime, utcnow
+from matcloud.optimade.masks import mask_hi_default, mask_lo_default
 
 #: The list-valued properties mirrored in :class:`StructureValue` (``field`` column values).
 VALUE_FIELDS = ("elements", "species_at_sites", "structure_features", "dimension_types")
@@ -39,13 +40,15 @@ class StructureEntry(Base):
     __table_args__ = (
         Index("ix_optimade_structures_visible", "is_public", "is_latest", "id"),
         Index("ix_optimade_structures_modified", "last_modified", "id"),
-        # Filters test a candidate's visibility and common scalars without reading its row
-        # (rows are wide: positions, species): a covering index for probes by id.
+        # Filters test a candidate's visibility, elements and common scalars without reading
+        # its row (rows are wide: positions, species): a covering index for probes by id.
         Index(
             "ix_optimade_structures_probe",
             "id",
             "is_public",
             "is_latest",
+            "elements_mask_lo",
+            "elements_mask_hi",
             "nelements",
             "nsites",
             "nperiodic_dimensions",
@@ -88,6 +91,9 @@ class StructureEntry(Base):
     chemical_system: Mapped[str | None] = mapped_column(
         String(500), nullable=True, index=True, default=chemical_system_default
     )
+    #: The elements as bits (:mod:`matcloud.optimade.masks`), filled from ``elements``.
+    elements_mask_lo: Mapped[int] = mapped_column(BigInteger, default=mask_lo_default)
+    elements_mask_hi: Mapped[int] = mapped_column(BigInteger, default=mask_hi_default)
     nelements: Mapped[int] = mapped_column(Integer)  # indexed below, with what ranges count
     elements_ratios: Mapped[list[float]] = mapped_column(JSON)
     chemical_formula_descriptive: Mapped[str] = mapped_column(String(500))
@@ -111,12 +117,22 @@ class StructureEntry(Base):
     volume: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+#: Columns of a structure copied onto its ``elements`` values rows (database triggers keep
+#: them equal), so that a count driven by an element's index range needs no other table.
+POSTING_COLUMNS = ("is_public", "elements_mask_lo", "elements_mask_hi", "nelements", "nsites")
+
+
 class StructureValue(Base):
-    """One element of a list-valued property of a structure (for indexed ``HAS`` filters)."""
+    """One element of a list-valued property of a structure (for indexed ``HAS`` filters).
+
+    The ``elements`` rows also carry a copy of their structure's :data:`POSTING_COLUMNS`
+    (``NULL`` on the other rows), filled and kept current by triggers (migration 0008), and
+    covered by the lookup index: ``elements HAS ALL "Cu","O" AND nsites < 20`` is counted
+    from one range of that index."""
 
     __tablename__ = "optimade_structure_values"
     __table_args__ = (
-        Index("ix_optimade_values_lookup", "field", "value", "structure_id"),
+        Index("ix_optimade_values_postings", "field", "value", "structure_id", *POSTING_COLUMNS),
         Index("ix_optimade_values_structure", "structure_id", "field"),
     )
 
@@ -127,6 +143,18 @@ class StructureValue(Base):
     field: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
     value: Mapped[str] = mapped_column(String(255))
+    # copies of the structure's columns (elements rows only; see POSTING_COLUMNS)
+    is_public: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    elements_mask_lo: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    elements_mask_hi: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    nelements: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    nsites: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
-__all__ = ["VALUE_FIELDS", "StructureEntry", "StructureValue", "chemical_system"]
+__all__ = [
+    "POSTING_COLUMNS",
+    "VALUE_FIELDS",
+    "StructureEntry",
+    "StructureValue",
+    "chemical_system",
+]

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, RowMapping
 from sqlalchemy.orm import Session
 
+from matcloud.optimade.driving import driven_count
+from matcloud.optimade.lists import Driver
 from matcloud.optimade.params import EntryQuery
 from matcloud.optimade.query import (
     Key,
@@ -68,11 +70,20 @@ class Page:
     prev: dict[str, str] | None
 
 
+@dataclass(frozen=True)
+class Filter:
+    """A compiled filter: ``condition(style)`` (see :func:`fetch_page`) and what it implies
+    about the elements (``driver()``: see :mod:`.driving`)."""
+
+    condition: Callable[[str], Expr | None]
+    driver: Callable[[], Driver | None] = lambda: None
+
+
 def fetch_page(
     db: Session | Connection,
     schema: EntrySchema,
     query: EntryQuery,
-    condition: Callable[[str], Expr | None],
+    filter_: Filter,
     columns: list[str],
     totals: Totals,
 ) -> Page:
@@ -82,8 +93,14 @@ def fetch_page(
     that walk): the page walks the entries in id order when the count shows matches are
     dense enough to fill a page quickly, and reads the lists otherwise."""
     keys = sort_keys(schema, query.sort)
+    condition = filter_.condition
     counted = condition("in")
-    returned = int(db.execute(count_select(schema, counted)).scalar_one())
+    driver = filter_.driver() if counted is not None and schema.values is not None else None
+    if driver is not None:
+        counting = driven_count(schema, driver, condition("exists"))
+    else:
+        counting = count_select(schema, counted)
+    returned = int(db.execute(counting).scalar_one())
     if counted is None:
         available = totals.put(schema.type, returned)
     else:
@@ -141,4 +158,4 @@ def _links(
     )
 
 
-__all__ = ["Page", "fetch_page"]
+__all__ = ["Filter", "Page", "fetch_page"]

@@ -21,6 +21,7 @@ from optimade.models import (  # type: ignore[import-untyped]
 )
 from sqlalchemy import ColumnElement, case, func, literal
 
+from matcloud.optimade.masks import element_bit
 from matcloud.optimade.models import StructureEntry, StructureValue
 from matcloud.optimade.schema import EntrySchema, Prop, Row, ValuesTable
 
@@ -100,6 +101,8 @@ def structures_schema(base_url: str, prefix: str, dialect: str) -> EntrySchema:
         values_field="elements",
         length=c.nelements,
         set_column=c.chemical_system,
+        bit_columns=(c.elements_mask_lo, c.elements_mask_hi),
+        bit_of=element_bit,
         nullable=False,
     )
     add("nelements", integer, c.nelements, nullable=False, sortable=True)

@@ -44,6 +44,10 @@ class Prop:
     length: ColumnElement[Any] | None = None
     #: A column holding the sorted distinct items joined by "-" (``HAS ONLY`` uses its index).
     set_column: ColumnElement[Any] | None = None
+    #: Integer columns holding the items as bits (:mod:`.masks`), and the bit of an item
+    #: (``None``: an item without one, for which the values table is asked).
+    bit_columns: tuple[ColumnElement[Any], ...] = ()
+    bit_of: Callable[[str], int | None] | None = None
     constant: Any = None
     nullable: bool = True
     json_null: bool = False

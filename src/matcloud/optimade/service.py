@@ -35,7 +35,7 @@ from matcloud.optimade.documents import (
 from matcloud.optimade.errors import BadRequest, NotFound, QueryWarning, VersionNotSupported
 from matcloud.optimade.filterparse import FilterParser
 from matcloud.optimade.introspection import ENTRY_TYPES
-from matcloud.optimade.pages import Totals, fetch_page
+from matcloud.optimade.pages import Filter, Totals, fetch_page
 from matcloud.optimade.params import EntryQuery, parse_query
 from matcloud.optimade.planning import PlannerStatistics, ValueFrequencies, too_complex
 from matcloud.optimade.properties import structures_schema, timestamp
@@ -48,7 +48,7 @@ from matcloud.optimade.references import (
     references_schema,
 )
 from matcloud.optimade.schema import EntrySchema
-from matcloud.optimade.transformer import compile_filter
+from matcloud.optimade.transformer import Compiled, compile_filter
 from matcloud.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class OptimadeService:
         self.frequencies = ValueFrequencies(db)
         self.statistics = PlannerStatistics(db)
         self.totals = Totals()
-        self._compiled: OrderedDict[tuple[Any, ...], tuple[Any, list[QueryWarning]]] = OrderedDict()
+        self._compiled: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
         self._compiled_lock = threading.Lock()
 
     def close(self) -> None:
@@ -186,28 +186,26 @@ class OptimadeService:
 
     def _compiler(
         self, schema: EntrySchema, text: str | None, warnings: list[QueryWarning]
-    ) -> Callable[[str], ColumnElement[Any] | None]:
+    ) -> Filter:
         """The filter, compiled on demand in the style asked for. Compilations are kept (LRU):
         paging through results repeats the same filter, and SQLAlchemy expressions are
         immutable, so one serves every thread."""
         if text is None:
-            return lambda style: None
+            return Filter(lambda style: None)
         reported = False
 
         def condition(style: str) -> ColumnElement[Any] | None:
             nonlocal reported
-            expression, found = self._compile(schema, text, style)
+            compiled = self._compile(schema, text, style)
             if not reported:
-                warnings.extend(found)
+                warnings.extend(compiled.warnings)
                 reported = True
-            return expression
+            return compiled.expression
 
         condition("in")  # errors surface before any query runs
-        return condition
+        return Filter(condition, lambda: self._compile(schema, text, "exists").driver)
 
-    def _compile(
-        self, schema: EntrySchema, text: str, style: str
-    ) -> tuple[ColumnElement[Any] | None, list[QueryWarning]]:
+    def _compile(self, schema: EntrySchema, text: str, style: str) -> Compiled:
         generation = self.frequencies.generation if schema.type == "structures" else 0
         key = (schema.type, text, style, generation)
         with self._compiled_lock:

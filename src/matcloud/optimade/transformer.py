@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Token, Tree, v_args
 from lark.exceptions import VisitError
@@ -45,7 +45,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList, Grouping
 
 from matcloud.optimade.errors import BadRequest, NotImplementedFeature, QueryWarning
-from matcloud.optimade.lists import ListComparisons, Requirement
+from matcloud.optimade.lists import Driver, ListComparisons, Requirement
 from matcloud.optimade.schema import EntrySchema, Prop
 from matcloud.optimade.terms import (
     NUMERIC,
@@ -143,6 +143,9 @@ class SQLTransformer(ListComparisons, BaseTransformer):  # type: ignore[misc]
         self._negations: dict[int, tuple[Expr, Callable[[], Expr]]] = {}
         self._views = 0
         self._memberships: dict[int, tuple[Expr, Prop, tuple[Requirement, ...]]] = {}
+        self._drivers: dict[int, tuple[Expr, Driver]] = {}
+        #: What the whole filter implies about the elements (see :class:`.lists.Driver`).
+        self.driver: Driver | None = None
 
     # -- the tree, bottom-up: values ----------------------------------------------------------
 
@@ -311,14 +314,38 @@ class SQLTransformer(ListComparisons, BaseTransformer):  # type: ignore[misc]
 
     def expression_clause(self, children: list[Expr]) -> Expr:
         children = self._merge(children, conjunction=True)
-        return children[0] if len(children) == 1 else and_(*children)
+        if len(children) == 1:
+            return children[0]
+        result = and_(*children)
+        # any conjunct's driver is one of the whole's: the rarest
+        drivers = [d for d in map(self._driver_of, children) if d is not None]
+        if drivers:
+            self._drivers[id(result)] = (result, min(drivers, key=lambda d: d.rank))
+        return result
 
     def expression(self, children: list[Expr]) -> Expr:
         children = self._merge(children, conjunction=False)
-        return children[0] if len(children) == 1 else or_(*children)
+        if len(children) == 1:
+            return children[0]
+        result = or_(*children)
+        # a disjunction implies one of its disjuncts' drivers, if each has one
+        drivers = [self._driver_of(child) for child in children]
+        known = [d for d in drivers if d is not None]
+        if len(known) == len(drivers) and len({d.prop.name for d in known}) == 1:
+            symbols = tuple(dict.fromkeys(s for d in known for s in d.symbols))
+            total = sum(d.rank for d in known)
+            self._drivers[id(result)] = (result, Driver(known[0].prop, symbols, total))
+        return result
+
+    def _driver_of(self, expression: Expr) -> Driver | None:
+        found = self._drivers.get(id(expression))
+        return found[1] if found is not None and found[0] is expression else None
 
     def filter(self, children: list[Expr]) -> Expr | None:
-        return children[0] if children else None
+        if not children:
+            return None
+        self.driver = self._driver_of(children[0])
+        return children[0]
 
     def _negate(self, expression: Expr) -> Expr:
         """``NOT``, pushed down to the comparisons (De Morgan's laws hold in three-valued
@@ -475,6 +502,13 @@ def _items(children: Sequence[Any]) -> tuple[Item, ...]:
     return tuple(items)
 
 
+class Compiled(NamedTuple):
+    expression: Expr | None
+    warnings: list[QueryWarning]
+    #: The elements the filter implies one of (``None``: it implies none).
+    driver: Driver | None
+
+
 def compile_filter(
     schema: EntrySchema,
     tree: Tree[Token],
@@ -483,8 +517,8 @@ def compile_filter(
     *,
     style: str = "in",
     frequencies: Mapping[str, Mapping[str, int]] | None = None,
-) -> tuple[Expr | None, list[QueryWarning]]:
-    """The SQL expression of a parsed filter, and the warnings to report with it.
+) -> Compiled:
+    """The SQL expression of a parsed filter, the warnings to report with it, and its driver.
 
     ``style`` decides how list memberships read: ``in`` (driven by the values index: for
     counts and sparse results) or ``exists`` (probed per entry: for a dense page walked in
@@ -494,7 +528,7 @@ def compile_filter(
         expression = transformer.transform(tree)
     except VisitError as error:  # Lark wraps what the rule methods raise
         raise error.orig_exc from None
-    return expression, transformer.warnings
+    return Compiled(expression, transformer.warnings, transformer.driver)
 
 
-__all__ = ["SQLTransformer", "compile_filter", "parse_timestamp"]
+__all__ = ["Compiled", "SQLTransformer", "compile_filter", "parse_timestamp"]
