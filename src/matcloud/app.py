@@ -31,6 +31,9 @@ from matcloud.web.observe import Metrics, ObserveMiddleware
 from matcloud.web.rendering import make_templates
 from matcloud.web.sections import Section, Stat, default_sections
 from matcloud.web.security import verify_csrf
+from matcloud.work import api as work_api
+from matcloud.work import views as work_views
+from matcloud.work.tools import TOOLS
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.state.platform = platform
     app.state.archive = platform.archive
     app.state.explore = platform.explore
+    app.state.work = platform.work
     app.state.sections = default_sections()
     install_sections(app.state.sections, platform)
     app.state.templates = make_templates(
@@ -74,6 +78,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             Path(archive_api.__file__).parent / "templates",
             EXPLORE_DIR / "templates",
             Path(optimade_views.__file__).parent / "templates",
+            Path(work_views.__file__).parent / "templates",
         ]
     )
     app.state.metrics = Metrics(instance.jobs)
@@ -97,6 +102,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         explore_api.router,
         optimade_views.router,  # before the API: its /optimade/{rest:path} catches the rest
         optimade_api.router,
+        work_api.router,
+        work_views.router,
     ):
         app.include_router(router)
     return app
@@ -116,6 +123,9 @@ def install_sections(sections: list[Section], platform: Platform) -> None:
     explore = next(s for s in sections if s.slug == "explore")
     explore.stats = lambda: explore_stats(platform.explore)
     explore.links = [("Browse AiiDA archives", "/explore/archives")]
+    work = next(s for s in sections if s.slug == "work")
+    work.stats = lambda: [Stat("tools", len(TOOLS), "/api/work/tools")]
+    work.links = [(tool.title, f"/work/{tool.slug}") for tool in TOOLS.values()]
 
 
 def explore_stats(service: ExploreService) -> list[Stat]:

@@ -9,6 +9,8 @@ from matcloud.archive.service import ArchiveService
 from matcloud.core.instance import Instance
 from matcloud.explore.service import ExploreService
 from matcloud.optimade.indexing import StructureIndexer
+from matcloud.work.service import WorkService
+from matcloud.work.sources import Sources
 
 
 @dataclass
@@ -17,6 +19,7 @@ class Platform:
     archive: ArchiveService
     explore: ExploreService
     structures: StructureIndexer
+    work: WorkService
 
     @classmethod
     def build(cls, instance: Instance) -> Platform:
@@ -27,7 +30,14 @@ class Platform:
         publisher.published_hooks += [explore.on_published, structures.on_published]
         publisher.retracted_hooks.append(structures.on_retracted)
         explore.indexed_hooks.append(structures.on_archive_indexed)
-        return cls(instance=instance, archive=archive, explore=explore, structures=structures)
+        work = WorkService(instance.settings, instance.db, Sources(archive, explore))
+        return cls(
+            instance=instance,
+            archive=archive,
+            explore=explore,
+            structures=structures,
+            work=work,
+        )
 
     def close(self) -> None:
         self.explore.close()

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         None, description="Signs cookies; default: generated once into data_dir/secret_key"
     )
     session_days: int = Field(14, description="Lifetime of a sign-in session")
+    work_input_days: int = Field(
+        30, description="How long a WORK tool's shared result URL stays valid after last use"
+    )
     secure_cookies: bool = Field(False, description="Set the Secure flag (serve over HTTPS)")
     login_max_failures: int = Field(5, description="Failed sign-ins allowed per account/window")
     login_max_failures_per_address: int = Field(20, description="Failed sign-ins per IP/window")

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from matcloud.core.db import Database
 from matcloud.optimade.driving import driven_count
 from matcloud.optimade.filterparse import FilterParser
 from matcloud.optimade.masks import element_bit, element_masks, split_bits
@@ -127,6 +128,22 @@ def test_random_element_filters_match_python(
         assert answer["meta"]["data_returned"] == len(expected), text
 
 
+def postings_of(db: Database, structure_id: str) -> set[tuple[Any, ...]]:
+    """The element postings of a structure: (element, copies of its columns)."""
+    with db.read() as session:
+        rows = session.execute(
+            select(
+                StructureValue.value,
+                StructureValue.is_public,
+                StructureValue.elements_mask_lo,
+                StructureValue.elements_mask_hi,
+                StructureValue.nelements,
+                StructureValue.nsites,
+            ).where(StructureValue.structure_id == structure_id, StructureValue.field == "elements")
+        )
+        return {tuple(r) for r in rows}
+
+
 def test_postings_follow_their_structures(api: TestClient, filled: FastAPI) -> None:
     """Whoever writes: values rows inserted without the copies get them (trigger), and a
     change of the structure's columns reaches its postings (trigger), so counts follow."""
@@ -143,23 +160,7 @@ def test_postings_follow_their_structures(api: TestClient, filled: FastAPI) -> N
     lo, hi = element_masks(["U", "O"])
 
     def postings() -> set[tuple[Any, ...]]:
-        with db.read() as session:
-            return {
-                tuple(r)
-                for r in session.execute(
-                    select(
-                        StructureValue.value,
-                        StructureValue.is_public,
-                        StructureValue.elements_mask_lo,
-                        StructureValue.elements_mask_hi,
-                        StructureValue.nelements,
-                        StructureValue.nsites,
-                    ).where(
-                        StructureValue.structure_id == row["id"],
-                        StructureValue.field == "elements",
-                    )
-                )
-            }
+        return postings_of(db, row["id"])
 
     assert postings() == {("U", True, lo, hi, 2, 3), ("O", True, lo, hi, 2, 3)}
     with db.read() as session:  # only the elements rows carry copies
@@ -230,3 +231,29 @@ def test_filters_without_a_driver(text: str) -> None:
     schema = structures_schema("http://testserver", "matcloud", "sqlite")
     compiled = compile_filter(schema, FilterParser().parse(text), text, frozenset())
     assert compiled.driver is None
+
+
+def test_the_indexing_writer_fills_the_postings_itself(filled: FastAPI) -> None:
+    """write_entries (the indexing job's insert) gives the rows what the trigger would."""
+    from matcloud.optimade.indexing import value_rows, write_entries
+
+    db = filled.state.instance.db
+    row = structure(
+        "2025.8v1-writer0001",
+        [("Og", (0.0, 0.0, 0.0)), ("H", (1.0, 1.0, 1.0))],
+        lattice=[[5.0, 0.0, 0.0], [0.0, 5.0, 0.0], [0.0, 0.0, 5.0]],
+        record="2025.8",
+        version="2025.8v1",
+    )
+    with db.unit_of_work() as uow:
+        write_entries(uow.session, [row], value_rows(row["id"], row))
+    found = postings_of(db, row["id"])
+    with db.read() as session:
+        masks = session.execute(
+            select(StructureEntry.elements_mask_lo, StructureEntry.elements_mask_hi).where(
+                StructureEntry.id == row["id"]
+            )
+        ).one()
+    lo, hi = element_masks(["Og", "H"])
+    assert tuple(masks) == (lo, hi)
+    assert found == {("H", True, lo, hi, 2, 2), ("Og", True, lo, hi, 2, 2)}

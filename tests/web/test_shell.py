@@ -30,7 +30,7 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
     installed = {s["slug"]: s["installed"] for s in data["sections"]}
     assert installed == {
         "learn": False,
-        "work": False,
+        "work": True,
         "discover": False,
         "explore": True,
         "archive": True,
@@ -46,7 +46,7 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
 
 
 def test_each_section_page_says_honestly_what_is_there(client: TestClient) -> None:
-    for slug in ["learn", "work", "discover"]:
+    for slug in ["learn", "discover"]:
         page = client.get(f"/{slug}")
         assert page.status_code == 200
         assert "Not yet available on this instance" in page.text
@@ -55,6 +55,8 @@ def test_each_section_page_says_honestly_what_is_there(client: TestClient) -> No
         assert twin["slug"] == slug and twin["installed"] is False and twin["offers"]
     archive = client.get("/archive")
     assert "Not yet available" not in archive.text and "Deposit data" in archive.text
+    work = client.get("/work")
+    assert "Not yet available" not in work.text and 'href="/work/seekpath"' in work.text
     explore = client.get("/explore.json").json()
     assert explore["installed"] and {s["label"]: s["value"] for s in explore["stats"]} == {
         "AiiDA archives": 0,

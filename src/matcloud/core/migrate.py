@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "matcloud.archive.search",
     "matcloud.explore.models",
     "matcloud.optimade.models",
+    "matcloud.work.models",
 ]
 
 

@@ -91,6 +91,8 @@ def structure_panel(nodes: ArchiveNodes, row: sqlite3.Row, attributes: dict[str,
         "sites": sites,
         "more_sites": max(0, len(structure.sites) - len(sites)),
         "downloads": downloads,
+        # handed to the WORK tools (SeeK-path, the inspector) by archive and node
+        "work": {"archive": nodes.archive_id, "node": row["uuid"]},
         "viewer": {"format": "poscar", "text": to_poscar(structure, row["label"] or "")}
         if len(structure.sites) <= 5000
         else None,

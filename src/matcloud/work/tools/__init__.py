@@ -1,0 +1,47 @@
+"""The tools of the WORK section, by URL slug."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from matcloud.structures import Structure
+from matcloud.work.examples import bravais_examples
+from matcloud.work.tools.base import Tool
+from matcloud.work.tools.inspector import inspect_structure
+from matcloud.work.tools.seekpath_tool import seekpath_result
+
+
+def _seekpath(structure: Structure, options: Mapping[str, Any]) -> dict[str, Any]:
+    return seekpath_result(structure)
+
+
+TOOLS: dict[str, Tool] = {
+    "seekpath": Tool(
+        slug="seekpath",
+        title="SeeK-path",
+        summary=(
+            "The standardised primitive and conventional cells of a crystal, its Brillouin "
+            "zone and the suggested band-structure path (HPKOT convention), with k-point "
+            "blocks for Quantum ESPRESSO, VASP and CP2K."
+        ),
+        run=_seekpath,
+        template="work/seekpath.html",
+        examples=bravais_examples,
+    ),
+    "inspect": Tool(
+        slug="inspect",
+        title="Structure inspector",
+        summary=(
+            "Composition, formulas, density, space group with Wyckoff positions, "
+            "nearest-neighbour distances and a 3D view of any structure file, and the "
+            "structure converted to CIF, POSCAR, XSF, extended XYZ, pw.x input or OPTIMADE "
+            "JSON."
+        ),
+        run=inspect_structure,
+        template="work/inspect.html",
+        examples=bravais_examples,
+    ),
+}
+
+__all__ = ["TOOLS", "Tool"]
