@@ -47,7 +47,9 @@ def test_the_section_lists_its_tools(client: TestClient) -> None:
     page = client.get("/work")
     assert page.status_code == 200
     assert 'href="/work/seekpath"' in page.text and 'href="/work/inspect"' in page.text
-    tools = client.get("/api/work/tools").json()["tools"]
+    listing = client.get("/api/work/tools").json()
+    assert "optimade" in listing["formats"] and "cif" in listing["formats"]
+    tools = listing["tools"]
     assert [t["slug"] for t in tools] == ["seekpath", "inspect"]
     assert len(tools[0]["examples"]) == 29
     twin = client.get("/work/seekpath.json").json()

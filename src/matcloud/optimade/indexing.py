@@ -294,4 +294,11 @@ def _labelled(structure: Structure, label: str) -> Structure:
     return replace(structure, label=label)
 
 
-__all__ = ["INDEX_VERSION_JOB", "StructureIndexer", "entry_id", "value_rows", "write_entries"]
+__all__ = [
+    "INDEX_VERSION_JOB",
+    "STRUCTURE_NODE",
+    "StructureIndexer",
+    "entry_id",
+    "value_rows",
+    "write_entries",
+]

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from matcloud.work.downloads import files
-from matcloud.work.inputs import MAX_INPUT_BYTES, ToolInput
+from matcloud.work.inputs import FORMAT_NAMES, MAX_INPUT_BYTES, ToolInput
 from matcloud.work.service import Outcome, WorkService
 from matcloud.work.tools import TOOLS
 from matcloud.work.tools.base import ToolError
@@ -57,7 +57,7 @@ def document(outcome: Outcome, base: str = "") -> dict[str, Any]:
 
 @router.get("/tools")
 def list_tools() -> dict[str, Any]:
-    return {"tools": [tool.describe() for tool in TOOLS.values()]}
+    return {"tools": [tool.describe() for tool in TOOLS.values()], "formats": FORMAT_NAMES}
 
 
 async def _body(request: Request) -> bytes:
@@ -112,19 +112,14 @@ async def run_tool(request: Request, tool: str) -> JSONResponse:
     else:
         given = ToolInput(body, query.get("filename", ""), query.get("format") or None)
         options = {k: v for k, v in query.items() if k not in RESERVED}
-    outcome = await _threaded(service.submit, tool, given, options)
+    outcome: Outcome = await run_in_threadpool(service.submit, tool, given, options)
     return JSONResponse(document(outcome), status_code=201)
 
 
 @router.get("/{tool}/results/{ident}")
 async def get_result(request: Request, tool: str, ident: str) -> dict[str, Any]:
-    outcome = await _threaded(service_of(request).result, tool, ident)
+    outcome: Outcome = await run_in_threadpool(service_of(request).result, tool, ident)
     return document(outcome)
-
-
-async def _threaded(function: Any, *args: Any) -> Outcome:
-    outcome: Outcome = await run_in_threadpool(function, *args)
-    return outcome
 
 
 __all__ = ["document", "router"]

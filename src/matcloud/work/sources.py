@@ -19,12 +19,12 @@ from matcloud.archive.service import ArchiveService
 from matcloud.core.auth import Identity
 from matcloud.core.errors import NotFound
 from matcloud.explore.service import ExploreService
+from matcloud.optimade.indexing import STRUCTURE_NODE
 from matcloud.optimade.models import StructureEntry
 from matcloud.structures import StructureError, from_aiida_attributes, optimade_properties
 from matcloud.work.inputs import MAX_INPUT_BYTES, ToolInput
 from matcloud.work.tools.base import ToolError
 
-STRUCTURE_NODE = "data.core.structure.StructureData."
 OPTIMADE_FIELDS = (
     "lattice_vectors",
     "dimension_types",

@@ -89,8 +89,6 @@ class Tool:
     run: Callable[[Structure, Mapping[str, Any]], dict[str, Any]]
     options: tuple[Option, ...] = ()
     template: str = ""
-    #: Input formats offered in the explicit-format menu (detected from the content if unset).
-    formats: tuple[str, ...] = ("cif", "poscar", "xsf", "extxyz", "xyz", "pwscf")
     examples: Callable[[], Mapping[str, tuple[str, str, bytes]]] = field(
         default=lambda: {}, compare=False
     )
@@ -103,7 +101,6 @@ class Tool:
             "slug": self.slug,
             "title": self.title,
             "summary": self.summary,
-            "formats": list(self.formats),
             "options": [option.describe() for option in self.options],
             "examples": [
                 {"name": name, "title": title} for name, (title, _, _) in self.examples().items()
