@@ -183,7 +183,7 @@ SAME_MESSAGE = {
     "/nodes/{structure_slab}/download?download_format=xyz": 400,
     "/calcjobs/00000000/input_files": 404,
     "/calcjobs/abcdef12/input_files": 404,
-    "/calcjobs/a/input_files": 404,
+    "/calcjobs/{ambiguous}/input_files": 404,
     "/calcjobs/{calcjob}/output_files?filename=sub": 404,
     '/calcjobs/{calcjob}/input_files?filename="sub"': 404,
 }

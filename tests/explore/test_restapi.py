@@ -10,6 +10,7 @@ with a 4xx; where it cannot answer at all, our answer is checked on its own
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,11 @@ def _placeholders(manifest: dict[str, Any], pair: Pair) -> dict[str, str]:
     values["computer"] = short(manifest["computer"]["uuid"])
     values["computer_uuid"] = manifest["computer"]["uuid"]
     values["group_structures"] = short(manifest["groups"]["group_structures"]["uuid"])
+    # a one-character prefix that begins two node UUIDs or more (ambiguous for aiida; the
+    # fixtures' UUIDs are random, and a prefix matching one node is answered otherwise)
+    nodes = pair.ours.get("/explore/a1/api/v4/nodes?limit=400").json()["data"]["nodes"]
+    firsts = Counter(node["uuid"][0] for node in nodes)
+    values["ambiguous"] = min(c for c, n in firsts.items() if n >= 2)
     statistics = pair.ours.get("/explore/a1/api/v4/nodes/statistics").json()
     values["day"] = sorted(statistics["data"]["ctime_by_day"])[0]
     return values
