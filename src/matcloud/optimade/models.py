@@ -151,8 +151,21 @@ class StructureValue(Base):
     nsites: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class EntryCount(Base):
+    """How many entries of a type are public, kept by database triggers (migration 0010) on
+    every insert, retraction and delete, whoever writes: ``data_available`` of every response
+    and the density estimate of every filtered page read one row instead of counting 10^5.
+    """
+
+    __tablename__ = "optimade_counts"
+
+    entry_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    visible: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 __all__ = [
     "POSTING_COLUMNS",
+    "EntryCount",
     "VALUE_FIELDS",
     "StructureEntry",
     "StructureValue",

@@ -3,13 +3,12 @@
 Works on a SQLAlchemy ``Session`` (structures, in the main database) or a ``Connection``
 (references, in their in-memory store) alike. One row more than the page is read to know
 whether more follow; ``data_returned`` is an exact ``COUNT(*)`` of the filter, served by the
-same indexes as the page (the visible-rows index when there is no filter).
+same indexes as the page; ``data_available`` is the count the database keeps
+(:attr:`EntrySchema.total`) where there is one.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,29 +33,6 @@ from matcloud.optimade.schema import EntrySchema
 Expr = ColumnElement[Any]
 #: Entries a page may walk through in id order (probing each) before lists are cheaper.
 WALK_LIMIT = 20_000
-
-
-class Totals:
-    """How many entries of each type are visible: counted exactly by every unfiltered request,
-    and reused for ``ttl`` seconds by filtered ones (as ``data_available``, and to judge how
-    dense their matches are) instead of a second full count per request."""
-
-    def __init__(self, ttl: float = 2.0) -> None:
-        self.ttl = ttl
-        self._lock = threading.Lock()
-        self._known: dict[str, tuple[float, int]] = {}
-
-    def put(self, entry_type: str, count: int) -> int:
-        with self._lock:
-            self._known[entry_type] = (time.monotonic(), count)
-        return count
-
-    def get(self, entry_type: str, count: Callable[[], Any]) -> int:
-        with self._lock:
-            known = self._known.get(entry_type)
-        if known is not None and time.monotonic() - known[0] < self.ttl:
-            return known[1]
-        return self.put(entry_type, int(count().scalar_one()))
 
 
 @dataclass
@@ -85,7 +61,6 @@ def fetch_page(
     query: EntryQuery,
     filter_: Filter,
     columns: list[str],
-    totals: Totals,
 ) -> Page:
     """Count, then read the page. ``condition(style)`` is the filter with its list memberships
     as driving ``IN`` lists (``"in"``: what a count wants) or as per-entry ``EXISTS`` probes
@@ -96,15 +71,13 @@ def fetch_page(
     condition = filter_.condition
     counted = condition("in")
     driver = filter_.driver() if counted is not None and schema.values is not None else None
+    total = schema.total if schema.total is not None else count_select(schema, None)
     if driver is not None:
         counting = driven_count(schema, driver, condition("exists"))
     else:
-        counting = count_select(schema, counted)
+        counting = count_select(schema, counted) if counted is not None else total
     returned = int(db.execute(counting).scalar_one())
-    if counted is None:
-        available = totals.put(schema.type, returned)
-    else:
-        available = totals.get(schema.type, lambda: db.execute(count_select(schema, None)))
+    available = returned if counted is None else int(db.execute(total).scalar_one())
     limit = query.page_limit
     walked = (query.offset + limit + 1) * available / max(returned, 1)
     dense = len(keys) == 1 and walked <= WALK_LIMIT

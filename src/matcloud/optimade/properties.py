@@ -19,10 +19,10 @@ from optimade.models import (  # type: ignore[import-untyped]
     DataType,
     StructureResourceAttributes,
 )
-from sqlalchemy import ColumnElement, case, func, literal
+from sqlalchemy import ColumnElement, case, func, literal, select
 
 from matcloud.optimade.masks import element_bit
-from matcloud.optimade.models import StructureEntry, StructureValue
+from matcloud.optimade.models import EntryCount, StructureEntry, StructureValue
 from matcloud.optimade.schema import EntrySchema, Prop, Row, ValuesTable
 
 ANGSTROM = "Ao"  # UCUM for the ångström
@@ -290,6 +290,7 @@ def structures_schema(base_url: str, prefix: str, dialect: str) -> EntrySchema:
             if dialect == "sqlite"
             else c.is_public.is_(True)
         ),
+        total=select(EntryCount.visible).where(EntryCount.entry_type == "structures"),
         base_columns=("id", "version_id"),
         columns={key: c[key] for key in c.keys()},
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optimade.models import DataType  # type: ignore[import-untyped]
-from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy import ColumnElement, FromClause, Select
 
 Row = Mapping[Any, Any]
 Render = Callable[[Row], Any]
@@ -120,6 +120,9 @@ class EntrySchema:
     dialect: str
     values: ValuesTable | None = None
     visible: ColumnElement[bool] | None = None
+    #: A statement reading how many entries are visible, kept by the database (an exact count
+    #: of one row); ``None``: count them.
+    total: Select[Any] | None = None
     #: Columns every rendered entry needs (besides those its properties name).
     base_columns: tuple[str, ...] = ("id",)
     columns: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)

@@ -35,7 +35,7 @@ from matcloud.optimade.documents import (
 from matcloud.optimade.errors import BadRequest, NotFound, QueryWarning, VersionNotSupported
 from matcloud.optimade.filterparse import FilterParser
 from matcloud.optimade.introspection import ENTRY_TYPES
-from matcloud.optimade.pages import Filter, Totals, fetch_page
+from matcloud.optimade.pages import Filter, fetch_page
 from matcloud.optimade.params import EntryQuery, parse_query
 from matcloud.optimade.planning import PlannerStatistics, ValueFrequencies, too_complex
 from matcloud.optimade.properties import structures_schema, timestamp
@@ -85,7 +85,6 @@ class OptimadeService:
         self.known_prefixes = known_provider_prefixes()
         self.frequencies = ValueFrequencies(db)
         self.statistics = PlannerStatistics(db)
-        self.totals = Totals()
         self._compiled: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
         self._compiled_lock = threading.Lock()
 
@@ -102,9 +101,7 @@ class OptimadeService:
         condition = self._compiler(schema, query.filter, warnings)
         fields = self._fields(schema, query.response_fields, warnings)
         with self._connect(entry_type)() as db, too_complex():
-            page = fetch_page(
-                db, schema, query, condition, self._columns(schema, fields), self.totals
-            )
+            page = fetch_page(db, schema, query, condition, self._columns(schema, fields))
             cited = self._cited(db, schema, page.rows, query)
         data = [self._resource(schema, row, fields, info, cited) for row in page.rows]
         links: dict[str, Any] = {
