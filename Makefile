@@ -68,8 +68,8 @@ chromium:
 	fi
 
 lint:
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 types:
 	$(BIN)/mypy
@@ -129,3 +129,35 @@ $(VENV_OPTIMADE)/.installed: $(OPTIMADE_REQS)
 	touch $@
 
 optimade-venv: $(VENV_OPTIMADE)/.installed
+
+# The built-in phonon examples (src/matcloud/work/data/phonons) and their test oracles
+# (tests/work/data/phonons), computed for real with Debian's Quantum ESPRESSO and with phonopy
+# in its own venv. Not part of run/test: the outputs are committed. `make phonon-examples`
+# installs quantum-espresso(-data) when pw.x is missing and we may (root), builds .venv-phonopy
+# once, and recomputes everything (a few minutes on 2 cores). PHONON_NP > 1 runs QE under mpirun.
+VENV_PHONOPY  ?= .venv-phonopy
+PHONOPY_REQS  := scripts/phonopy-requirements.txt
+PHONON_SCRIPT := scripts/phonon_examples.py
+PHONON_NP     ?= 1
+
+.PHONY: phonopy-venv quantum-espresso phonon-examples
+
+$(VENV_PHONOPY)/.installed: $(PHONOPY_REQS)
+	$(PYTHON) -m venv $(VENV_PHONOPY)
+	$(VENV_PHONOPY)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_PHONOPY)/bin/python -m pip install --quiet -r $(PHONOPY_REQS)
+	touch $@
+
+phonopy-venv: $(VENV_PHONOPY)/.installed
+
+quantum-espresso:
+	@if ! command -v pw.x >/dev/null || [ ! -r /usr/share/espresso/pseudo/Si.pz-vbc.UPF ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				quantum-espresso quantum-espresso-data; \
+		else echo "Quantum ESPRESSO is missing: sudo apt-get install quantum-espresso quantum-espresso-data"; \
+			exit 1; fi; \
+	fi
+
+phonon-examples: quantum-espresso $(VENV_PHONOPY)/.installed
+	OMP_NUM_THREADS=1 PYTHONUTF8=1 $(VENV_PHONOPY)/bin/python $(PHONON_SCRIPT) --np $(PHONON_NP)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -28,16 +26,12 @@ from pathlib import Path
 import httpx
 import numpy as np
 import seekpath
-import uvicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from livesite import free_port  # noqa: E402
-from matcloud.app import create_app  # noqa: E402
-from matcloud.core.instance import init_instance  # noqa: E402
-from matcloud.settings import Settings  # noqa: E402
+from livesite import bench_site  # noqa: E402
 from matcloud.structures import Species, Structure  # noqa: E402
 from matcloud.structures.writers import write_structure  # noqa: E402
 from matcloud.work.inputs import ToolInput, read_input  # noqa: E402
@@ -100,20 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="work-bench-"))
-    port = free_port()
-    settings = Settings(
-        data_dir=data_dir, base_url=f"http://127.0.0.1:{port}",
-        secret_key="bench-secret-key-" + "x" * 32, log_level="WARNING",
-    )  # fmt: skip
-    init_instance(settings)
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    settings, app, server = bench_site("work-bench-")
     service = app.state.work
     print(f"{args.requests} runs each after 3 warm-up runs; ms\n")
     print("| input | seekpath alone p50 / p95 | tool in-process p50 / p95 | "

@@ -7,7 +7,6 @@ Set ``MATCLOUD_SCREENSHOTS=/some/dir`` to keep screenshots of each page.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from livesite import free_port
+from livesite import free_port, screenshot
 from matcloud.app import create_app
 from matcloud.core.instance import init_instance
 from matcloud.explore import views as explore_views
@@ -68,13 +67,6 @@ def explore_site(settings: Settings) -> Iterator[ExploreSite]:
     yield ExploreSite(url, archive, manifest)
     server.should_exit = True
     thread.join(timeout=10)
-
-
-def screenshot(page: Any, name: str) -> None:
-    folder = os.environ.get("MATCLOUD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def watch_errors(page: Any) -> list[str]:

@@ -7,7 +7,6 @@ Set ``MATCLOUD_SCREENSHOTS=/some/dir`` to keep screenshots of each page (desktop
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import httpx
 import pytest
 
 from archive_helpers import PASSWORD, metadata, publish_via_review, upload
-from livesite import LiveSite
+from livesite import LiveSite, screenshot
 from matcloud.core.instance import Instance
 from matcloud.core.models import Role
 from matcloud.settings import Settings
@@ -95,18 +94,6 @@ def structures(live_site: LiveSite) -> Iterator[LiveSite]:
     yield live_site
 
 
-def screenshot(page: Any, name: str) -> None:
-    folder = os.environ.get("MATCLOUD_SCREENSHOTS")
-    if not folder:
-        return
-    os.makedirs(folder, exist_ok=True)
-    for width, label in [(1280, "desktop"), (390, "mobile")]:
-        page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
-        page.wait_for_timeout(300)
-        page.screenshot(path=os.path.join(folder, f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_pick_elements_search_and_open_a_structure_in_3d(
     structures: LiveSite, browser_page: Any
 ) -> None:
@@ -142,7 +129,7 @@ def test_pick_elements_search_and_open_a_structure_in_3d(
     assert box_size is not None and box_size["width"] > 200 and box_size["height"] > 200
     assert "24 atoms" in page.locator(".preview-row .structure-status").inner_text()
     assert button.get_attribute("aria-expanded") == "true"
-    screenshot(page, "optimade-results")
+    screenshot(page, "optimade-results", phone_too=True)
     button.click()
     assert page.locator(".preview-row").count() == 0
     assert not errors, errors
@@ -194,7 +181,7 @@ def test_a_bad_filter_shows_the_message_and_puts_the_caret_there(
     assert "character 10" in alert.inner_text()
     assert page.evaluate("document.activeElement.id") == "optimade-filter"
     assert page.evaluate("document.activeElement.selectionStart") == 9
-    screenshot(page, "optimade-error")
+    screenshot(page, "optimade-error", phone_too=True)
     page.click(".filter-fixes a")
     page.wait_for_url("**filter=elements+HAS+ALL*")
     assert page.locator(".structure-row").count() == 2

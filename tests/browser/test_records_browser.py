@@ -6,7 +6,6 @@ Set ``MATCLOUD_SCREENSHOTS=/some/dir`` to keep screenshots of each page (desktop
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from archive_helpers import CHECKLIST, metadata, upload
-from livesite import LiveSite
+from livesite import LiveSite, screenshot
 from matcloud.core.instance import Instance
 from matcloud.core.models import Role
 from matcloud.settings import Settings
@@ -117,18 +116,6 @@ def archive(live_site: LiveSite) -> Iterator[Archive]:
         )
 
 
-def screenshot(page: Any, name: str) -> None:
-    folder = os.environ.get("MATCLOUD_SCREENSHOTS")
-    if not folder:
-        return
-    os.makedirs(folder, exist_ok=True)
-    for width, label in [(1280, "desktop"), (390, "mobile")]:
-        page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
-        page.wait_for_timeout(300)
-        page.screenshot(path=os.path.join(folder, f"{name}-{label}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def no_horizontal_scroll(page: Any) -> bool:
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(200)
@@ -170,7 +157,7 @@ def test_landing_page_shows_files_previews_and_the_structure_in_3d(
     assert "8 atoms" in page.locator(".structure-status").inner_text()
     assert not errors, errors
     assert no_horizontal_scroll(page)
-    screenshot(page, "records-landing")
+    screenshot(page, "records-landing", phone_too=True)
 
     # the DOI badge resolves back to this landing page (at the configured base URL)
     resolved = archive.api.get(f"/doi/{doi}", follow_redirects=False)
@@ -188,7 +175,7 @@ def test_landing_page_shows_files_previews_and_the_structure_in_3d(
     assert response is not None and response.status == 410
     assert "Superseded by a corrected structure." in page.locator(".notice-removed").inner_text()
     assert page.locator(".files-table").count() == 0
-    screenshot(page, "records-tombstone")
+    screenshot(page, "records-tombstone", phone_too=True)
 
 
 def test_search_finds_records_by_word_and_doi_and_facets_narrow(
@@ -232,7 +219,7 @@ def test_search_finds_records_by_word_and_doi_and_facets_narrow(
     selected = page.locator('.facet-option[data-key="phonons"]')
     assert selected.get_attribute("aria-checked") == "true"
     assert no_horizontal_scroll(page)
-    screenshot(page, "records-search")
+    screenshot(page, "records-search", phone_too=True)
 
     page.fill("#records-q", 'silicon "unclosed (bracket] / title:')
     page.click(".records-search button[type=submit]")
@@ -251,13 +238,13 @@ def test_moderator_reviews_a_request_in_the_browser(archive: Archive, browser_pa
 
     page.goto(f"{archive.site.url}/requests")
     assert "Silicon awaiting review" in page.locator(".requests-table").inner_text()
-    screenshot(page, "records-requests")
+    screenshot(page, "records-requests", phone_too=True)
     page.click("text=Silicon awaiting review")
     page.wait_for_url(f"**/requests/{request_id}")
     assert page.locator(".event-body strong").inner_text() == "look"
     assert page.locator("#accept-button").is_visible()
     assert no_horizontal_scroll(page)
-    screenshot(page, "records-request")
+    screenshot(page, "records-request", phone_too=True)
 
     page.click("#decline-button")  # without a comment: refused, with the reason shown
     assert "is required" in page.locator("#request-error").inner_text()
@@ -269,7 +256,7 @@ def test_moderator_reviews_a_request_in_the_browser(archive: Archive, browser_pa
     page.wait_for_url(f"**/records/{record_id}")
     assert "Draft — not public" in page.locator(".banner-draft").inner_text()
     page.locator(".structure-viewer canvas").wait_for(state="visible", timeout=20_000)
-    screenshot(page, "records-draft")
+    screenshot(page, "records-draft", phone_too=True)
     page.go_back()
     page.click("#accept-button")
     page.wait_for_url(f"**/requests/{request_id}")

@@ -6,11 +6,10 @@ Set ``MATCLOUD_SCREENSHOTS=/some/dir`` to keep screenshots of the pages.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-from livesite import LiveSite
+from livesite import LiveSite, screenshot
 from matcloud.structures import read_structures
 
 SI_CIF = b"""data_Si
@@ -51,13 +50,6 @@ Direct
 0 0 0
 0.25 0.25 0.25
 """
-
-
-def screenshot(page: Any, name: str) -> None:
-    folder = os.environ.get("MATCLOUD_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def test_seekpath_shows_the_zone_and_the_path(

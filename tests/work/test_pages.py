@@ -50,7 +50,7 @@ def test_the_section_lists_its_tools(client: TestClient) -> None:
     listing = client.get("/api/work/tools").json()
     assert "optimade" in listing["formats"] and "cif" in listing["formats"]
     tools = listing["tools"]
-    assert [t["slug"] for t in tools] == ["seekpath", "inspect"]
+    assert [t["slug"] for t in tools] == ["seekpath", "inspect", "phonons"]
     assert len(tools[0]["examples"]) == 29
     twin = client.get("/work/seekpath.json").json()
     assert twin["tool"]["slug"] == "seekpath" and twin["limits"]["atoms"] == 1000
@@ -158,7 +158,7 @@ def test_an_oversized_upload_is_refused_before_reading(client: TestClient) -> No
         data={"csrf_token": token},
         files={"file": ("big.xyz", b"1" * (MAX_INPUT_BYTES + 100_000), "text/plain")},
     )
-    assert shown.status_code == 413 and "accept up to" in shown.text
+    assert shown.status_code == 413 and "accepts up to" in shown.text
 
 
 def test_results_expire(client: TestClient, app: FastAPI) -> None:

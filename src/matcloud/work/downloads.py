@@ -36,9 +36,32 @@ def _structures(outcome: Outcome) -> dict[str, Callable[[], Structure]]:
     return {"structure": lambda: outcome.structure}
 
 
+#: The phonon visualiser's table of the dispersion as it is drawn.
+DISPERSION = "dispersion.csv"
+
+
+def _dispersion(outcome: Outcome) -> str:
+    """One row per q-point: path distance (1/Å), q (reduced), then each branch (THz) in the
+    result's branch order (connected by eigenvectors unless asked otherwise)."""
+    result = outcome.result
+    branches = result["branches"]
+    header = ["distance_1/A", "q1", "q2", "q3"] + [
+        f"branch{b + 1}_THz" for b in range(len(branches))
+    ]
+    rows = [",".join(header)]
+    for iq, (x, q) in enumerate(
+        zip(result["path"]["distances"], result["path"]["qpoints"], strict=True)
+    ):
+        values = [x, *q, *(branch[iq] for branch in branches)]
+        rows.append(",".join(f"{v:.8g}" for v in values))
+    return "\n".join(rows) + "\n"
+
+
 def files(outcome: Outcome) -> dict[str, str]:
     """name -> what it is, for every file the result offers."""
     found: dict[str, str] = {}
+    if outcome.tool.slug == "phonons":
+        found[DISPERSION] = "the dispersion as drawn (CSV: distance, q, one column per branch)"
     if outcome.tool.slug == "seekpath":
         for stem in ("primitive", "conventional"):
             for extension, fmt in CELL_FORMATS.items():
@@ -58,6 +81,8 @@ def file(outcome: Outcome, name: str) -> tuple[str, str]:
         raise NotFound(f"This result has no file {name!r}.")
     if name in KPOINTS:
         return outcome.result["kpoints_blocks"][KPOINTS[name][0]], "text/plain"
+    if name == DISPERSION:
+        return _dispersion(outcome), "text/csv"
     stem, _, extension = name.partition(".")
     fmt = CELL_FORMATS.get(extension) if outcome.tool.slug == "seekpath" else None
     if fmt is None:

@@ -9,13 +9,12 @@ and the reader's reason (with the line when the reader knows it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from matcloud.structures import Structure, StructureError
 from matcloud.structures.from_optimade import read_optimade_json
 from matcloud.structures.readers import FORMATS
 from matcloud.structures.readers import structure_format as format_of_name
-from matcloud.work.tools.base import ToolError
+from matcloud.work.tools.base import ToolError, ToolInput, input_text
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
 MAX_ATOMS = 1000
@@ -39,15 +38,6 @@ _FILE_FOR = {
 }
 #: Readers by format: the platform's structure readers, and OPTIMADE JSON.
 READERS = {**FORMATS, "optimade": read_optimade_json}
-
-
-@dataclass(frozen=True)
-class ToolInput:
-    """What the person gave: the bytes, the file name (if any), the format (if chosen)."""
-
-    data: bytes
-    filename: str = ""
-    fmt: str | None = None
 
 
 def sniff(text: str) -> str | None:
@@ -76,23 +66,13 @@ def sniff(text: str) -> str | None:
 
 def read_input(given: ToolInput) -> Structure:
     """The single structure of the input (the first one of a multi-frame file)."""
-    size = len(given.data)
-    if size == 0:
-        raise ToolError("The input is empty: upload a structure file or paste its text.", 400)
-    if size > MAX_INPUT_BYTES:
+    if len(given.data) > MAX_INPUT_BYTES:
         raise ToolError(
-            f"The input is {size:,} bytes; the tools accept up to {MAX_INPUT_BYTES:,} bytes "
-            f"(a crystal of {MAX_ATOMS:,} atoms fits easily).",
+            f"The input is {len(given.data):,} bytes; the tools accept up to "
+            f"{MAX_INPUT_BYTES:,} bytes (a crystal of {MAX_ATOMS:,} atoms fits easily).",
             413,
         )
-    if b"\x00" in given.data[:8192]:
-        raise ToolError(
-            "The input is a binary file, not structure text (CIF, POSCAR, XSF, XYZ, pw.x).", 400
-        )
-    try:
-        text = given.data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = given.data.decode("latin-1")
+    text = input_text(given.data, MAX_INPUT_BYTES)
     fmt = given.fmt or (format_of_name(given.filename) if given.filename else None)
     if fmt is None and given.filename.lower().endswith(".json"):
         fmt = "optimade"
@@ -133,6 +113,7 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "ToolInput",
     "filename_for",
+    "input_text",
     "read_input",
     "sniff",
 ]

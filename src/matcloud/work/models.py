@@ -1,5 +1,6 @@
 """Tool inputs kept for shareable result URLs: ``/work/<tool>/results/<id>`` where ``id`` is
-the hash of the tool, the format, the options and the input bytes. The same input gives the
+the hash of the tool, the format, the options and the input bytes (and the second file's,
+for tools that take two). The same input gives the
 same URL; an input expires ``work_input_days`` after it was last submitted or viewed (the
 result is recomputed from it, never stored)."""
 
@@ -25,6 +26,9 @@ class WorkInput(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     size: Mapped[int] = mapped_column(Integer, default=0)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The second file of tools that take one (matdyn.modes' pw.x file).
+    companion: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    companion_filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

@@ -32,6 +32,7 @@ from matcloud.work.models import WorkInput
 from matcloud.work.sources import Sources
 from matcloud.work.tools import TOOLS
 from matcloud.work.tools.base import Tool, ToolError
+from matcloud.work.tools.phonons_tool import mode_document
 
 RESULT_CACHE = 64
 PURGE_EVERY = 3600.0
@@ -46,15 +47,30 @@ class Outcome:
     options: dict[str, Any]
     result: dict[str, Any]
     seconds: float
-    structure: Structure
+    #: What the tool's reader made of the input (a Structure, or e.g. phonon bands).
+    subject: Any
+    companion_name: str = ""
+
+    @property
+    def structure(self) -> Structure:
+        found = self.subject if isinstance(self.subject, Structure) else None
+        found = found or getattr(self.subject, "structure", None)
+        if not isinstance(found, Structure):
+            raise ToolError("This result holds no structure.", 404)
+        return found
 
 
-def input_id(tool: str, fmt: str | None, options: Mapping[str, Any], data: bytes) -> str:
+def input_id(
+    tool: str, fmt: str | None, options: Mapping[str, Any], data: bytes, companion: bytes = b""
+) -> str:
     digest = hashlib.sha256()
     header = json.dumps([tool, fmt or "", dict(sorted(options.items()))], separators=(",", ":"))
     digest.update(header.encode())
     digest.update(b"\0")
     digest.update(data)
+    if companion:  # inputs of one file keep the ids they always had
+        digest.update(b"\0companion\0")
+        digest.update(companion)
     return digest.hexdigest()[:32]
 
 
@@ -79,19 +95,33 @@ class WorkService:
         examples = self.tool(slug).examples()
         if name not in examples:
             raise ToolError(f"There is no example {name!r} for this tool.", 400, "example")
-        _, filename, data = examples[name]
-        return ToolInput(data, filename)
+        example = examples[name]
+        if len(example) == 5:
+            return ToolInput(example[2], example[1], None, example[4], example[3])
+        return ToolInput(example[2], example[1])
 
     def run(self, slug: str, given: ToolInput, raw_options: Mapping[str, Any]) -> Outcome:
         """Run without storing (the outcome's id is still the shareable one)."""
         tool = self.tool(slug)
         options = tool.parse_options(raw_options)
-        structure = read_input(given)
+        if given.companion and not tool.companion:
+            raise ToolError(f"{tool.title} takes one file, not two.", 400, "companion")
         started = time.perf_counter()
-        result = tool.run(structure, options)
+        subject = (tool.read or read_input)(given)
+        result = tool.run(subject, options)
         seconds = time.perf_counter() - started
-        ident = input_id(slug, given.fmt, options, given.data)
-        return Outcome(tool, ident, given.filename, given.fmt, options, result, seconds, structure)
+        ident = input_id(slug, given.fmt, options, given.data, given.companion)
+        return Outcome(
+            tool,
+            ident,
+            given.filename,
+            given.fmt,
+            options,
+            result,
+            seconds,
+            subject,
+            given.companion_name,
+        )
 
     def submit(self, slug: str, given: ToolInput, raw_options: Mapping[str, Any]) -> Outcome:
         """Run, then keep the input for the shareable URL (its expiry pushed back)."""
@@ -107,8 +137,10 @@ class WorkService:
                         filename=given.filename[:255],
                         fmt=given.fmt,
                         options=outcome.options,
-                        size=len(given.data),
+                        size=len(given.data) + len(given.companion),
                         data=given.data,
+                        companion=given.companion or None,
+                        companion_filename=given.companion_name[:255] or None,
                         expires_at=expires,
                     )
                 )
@@ -129,14 +161,24 @@ class WorkService:
             found = (
                 None
                 if row is None or row.tool != slug or row.expires_at < now
-                else (row.data, row.filename, row.fmt, dict(row.options), row.expires_at)
+                else (
+                    ToolInput(
+                        row.data,
+                        row.filename,
+                        row.fmt,
+                        row.companion or b"",
+                        row.companion_filename or "",
+                    ),
+                    dict(row.options),
+                    row.expires_at,
+                )
             )
         if found is None:
             raise NotFound(
                 f"This {tool.title} result is unknown or has expired (results are kept "
                 f"{self.settings.work_input_days} days after last use): run the tool again."
             )
-        data, filename, fmt, options, expires = found
+        given, options, expires = found
         if expires < now + lifetime - timedelta(days=1):
             with self.db.unit_of_work() as uow:
                 uow.session.execute(
@@ -147,9 +189,13 @@ class WorkService:
             if cached is not None and cached.tool.slug == slug:
                 self._results.move_to_end(ident)
                 return cached
-        outcome = self.run(slug, ToolInput(data, filename, fmt), options)
+        outcome = self.run(slug, given, options)
         self._remember(outcome)
         return outcome
+
+    def phonon_mode(self, ident: str, iq: int, mode: int) -> dict[str, Any]:
+        """One mode of a phonon visualiser result: its displacement pattern (to animate)."""
+        return mode_document(self.result("phonons", ident).subject, iq, mode)
 
     def _remember(self, outcome: Outcome) -> None:
         with self._lock:

@@ -26,6 +26,7 @@ from matcloud.work.downloads import file
 from matcloud.work.inputs import FORMAT_NAMES, MAX_ATOMS, MAX_INPUT_BYTES, ToolInput
 from matcloud.work.service import Outcome, WorkService
 from matcloud.work.tools.base import Tool, ToolError
+from matcloud.work.tools.phonons_tool import MAX_ATOMS as PHONON_ATOMS
 from matcloud.work.tools.seekpath_tool import structure_of
 
 router = APIRouter(tags=["work pages"])
@@ -43,8 +44,8 @@ def _form_page(
 ) -> Page:
     data: dict[str, Any] = {
         "tool": tool.describe(),
-        "formats": [{"value": k, "name": v} for k, v in FORMAT_NAMES.items()],
-        "limits": {"bytes": MAX_INPUT_BYTES, "atoms": MAX_ATOMS},
+        "formats": [{"value": k, "name": v} for k, v in (tool.formats or FORMAT_NAMES).items()],
+        "limits": {"bytes": _limit(tool), "atoms": _atoms(tool)},
         "error": None
         if error is None
         else {"message": error.message, "field": error.field, "status": error.status},
@@ -53,6 +54,14 @@ def _form_page(
         "api": f"/api/work/{tool.slug}",
     }
     return Page("work/tool.html", data, title=tool.title, status=status)
+
+
+def _limit(tool: Tool) -> int:
+    return tool.max_bytes or MAX_INPUT_BYTES
+
+
+def _atoms(tool: Tool) -> int:
+    return PHONON_ATOMS if tool.slug == "phonons" else MAX_ATOMS
 
 
 @page(router, "/work/{tool}")
@@ -67,9 +76,11 @@ async def run_form(request: Request, tool: str) -> Response:
     form = await request.form(max_files=1, max_fields=40)  # parsed already by the CSRF check
     try:
         length = int(request.headers.get("content-length") or 0)
-        if length > MAX_INPUT_BYTES + FORM_OVERHEAD:
+        files = 2 if found.companion else 1
+        if length > files * _limit(found) + FORM_OVERHEAD:
             error = ToolError(
-                f"The file is {length:,} bytes; the tools accept up to {MAX_INPUT_BYTES:,}.",
+                f"The upload is {length:,} bytes; this tool accepts up to "
+                f"{_limit(found):,} bytes per file.",
                 413,
                 "file",
             )
@@ -77,7 +88,7 @@ async def run_form(request: Request, tool: str) -> Response:
         text = str(form.get("text") or "")
         fmt = str(form.get("format") or "") or None
         try:
-            given = await _given(service, tool, form, text, fmt)
+            given = await _given(service, found, form, text, fmt)
             options = {k: v for k, v in form.items() if isinstance(v, str)}
             outcome = await run_in_threadpool(service.submit, tool, given, options)
         except ToolError as error:
@@ -91,17 +102,23 @@ async def run_form(request: Request, tool: str) -> Response:
 
 
 async def _given(
-    service: WorkService, tool: str, form: FormData, text: str, fmt: str | None
+    service: WorkService, tool: Tool, form: FormData, text: str, fmt: str | None
 ) -> ToolInput:
     upload = form.get("file")
     example = str(form.get("example") or "")
+    second = form.get("companion")
+    companion, companion_name = b"", ""
+    if isinstance(second, UploadFile) and second.filename:
+        companion, companion_name = await second.read(_limit(tool) + 1), second.filename
     if isinstance(upload, UploadFile) and upload.filename:
-        return ToolInput(await upload.read(MAX_INPUT_BYTES + 1), upload.filename, fmt)
+        data = await upload.read(_limit(tool) + 1)
+        return ToolInput(data, upload.filename, fmt, companion, companion_name)
     if text.strip():
-        return ToolInput(text.encode(), "", fmt)
+        return ToolInput(text.encode(), "", fmt, companion, companion_name)
     if example:
-        return service.example(tool, example)
-    raise ToolError("Give a structure: upload a file, paste its text or pick an example.", 400)
+        return service.example(tool.slug, example)
+    what = "a structure" if tool.read is None else "an input"
+    raise ToolError(f"Give {what}: upload a file, paste its text or pick an example.", 400)
 
 
 @router.get("/work/{tool}/open", include_in_schema=False)
@@ -121,6 +138,8 @@ def open_from(
     found = service.tool(tool)
     sources = service.sources
     try:
+        if found.read is not None:
+            raise ToolError(f"The {found.title} does not take a structure alone.", 400)
         if sources is None:
             raise ToolError("This instance cannot hand structures over to its tools.", 400)
         if record and file:
@@ -141,6 +160,8 @@ def open_from(
 
 def _viewer(outcome: Outcome) -> list[dict[str, str]]:
     """Cells for the 3D views (POSCAR text, read by structure-preview.js)."""
+    if outcome.tool.slug == "phonons":  # its page animates the modes itself
+        return []
     if outcome.tool.slug == "seekpath":
         return [
             {

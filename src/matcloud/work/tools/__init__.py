@@ -9,6 +9,15 @@ from matcloud.structures import Structure
 from matcloud.work.examples import bravais_examples
 from matcloud.work.tools.base import Tool
 from matcloud.work.tools.inspector import inspect_structure
+from matcloud.work.tools.phonons_tool import (
+    COMPANION,
+    FORMATS,
+    MAX_BYTES,
+    OPTIONS,
+    phonon_examples,
+    phonons_result,
+    read_phonons,
+)
 from matcloud.work.tools.seekpath_tool import seekpath_result
 
 
@@ -41,6 +50,24 @@ TOOLS: dict[str, Tool] = {
         run=inspect_structure,
         template="work/inspect.html",
         examples=bravais_examples,
+    ),
+    "phonons": Tool(
+        slug="phonons",
+        title="Phonon visualiser",
+        summary=(
+            "The phonon dispersion of a crystal from phonopy or Quantum ESPRESSO, its branches "
+            "followed through crossings by eigenvector overlap: click a branch at any q-point "
+            "to watch that mode move the atoms in 3D."
+        ),
+        run=phonons_result,
+        options=OPTIONS,
+        template="work/phonons.html",
+        examples=phonon_examples,
+        read=read_phonons,
+        formats=FORMATS,
+        companion=COMPANION,
+        max_bytes=MAX_BYTES,
+        input_title="Your phonon calculation",
     ),
 }
 

@@ -1,8 +1,10 @@
 """What every WORK tool is: its inputs, a run, a result.
 
 A tool declares its :class:`Option` list (numbers with bounds, choices) and a ``run`` that
-takes the structure read from the input and the checked options, and returns a JSON-ready
-dict. Bad input is a :class:`ToolError` (a domain error with its own HTTP status) whose
+takes what was read from the input (a :class:`Structure` unless the tool brings its own
+``read``, as the phonon visualiser does) and the checked options, and returns a JSON-ready
+dict. A tool may take a second file (``companion``: matdyn.modes needs its pw.x file).
+Bad input is a :class:`ToolError` (a domain error with its own HTTP status) whose
 message is for a person; where the reader knows the line, the message says it.
 """
 
@@ -13,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matcloud.core.errors import MatcloudError
-from matcloud.structures import Structure
 
 
 class ToolError(MatcloudError):
@@ -26,6 +27,35 @@ class ToolError(MatcloudError):
         self.message = message
         self.status = status
         self.field = field
+
+
+@dataclass(frozen=True)
+class ToolInput:
+    """What the person gave: the bytes, the file name (if any), the format (if chosen), and
+    a second file for the tools that take one."""
+
+    data: bytes
+    filename: str = ""
+    fmt: str | None = None
+    companion: bytes = b""
+    companion_name: str = ""
+
+
+def input_text(
+    data: bytes, limit: int, what: str = "structure text (CIF, POSCAR, XSF, XYZ, pw.x)"
+) -> str:
+    """The input as text, within ``limit`` bytes; empty and binary inputs refused."""
+    size = len(data)
+    if size == 0:
+        raise ToolError("The input is empty: upload a file or paste its text.", 400)
+    if size > limit:
+        raise ToolError(f"The input is {size:,} bytes; this tool accepts up to {limit:,}.", 413)
+    if b"\x00" in data[:8192]:
+        raise ToolError(f"The input is a binary file, not {what}.", 400)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 @dataclass(frozen=True)
@@ -81,17 +111,29 @@ class Option:
         }
 
 
+#: An example: (title, file name, bytes), or with a companion file's name and bytes too.
+Example = tuple[str, str, bytes] | tuple[str, str, bytes, str, bytes]
+
+
 @dataclass(frozen=True)
 class Tool:
     slug: str
     title: str
     summary: str
-    run: Callable[[Structure, Mapping[str, Any]], dict[str, Any]]
+    run: Callable[[Any, Mapping[str, Any]], dict[str, Any]]
     options: tuple[Option, ...] = ()
     template: str = ""
-    examples: Callable[[], Mapping[str, tuple[str, str, bytes]]] = field(
-        default=lambda: {}, compare=False
-    )
+    examples: Callable[[], Mapping[str, Example]] = field(default=lambda: {}, compare=False)
+    #: Input bytes -> what ``run`` takes (``None``: one :class:`Structure`, the default reader).
+    read: Callable[[Any], Any] | None = None
+    #: The formats the tool reads (value -> name; ``None``: the structure formats).
+    formats: Mapping[str, str] | None = None
+    #: What the second file is, for tools that take one (``""``: none).
+    companion: str = ""
+    #: Largest input in bytes (``0``: the structure tools' limit).
+    max_bytes: int = 0
+    #: What the input is, for the form ("Your structure").
+    input_title: str = "Your structure"
 
     def parse_options(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {option.name: option.parse(raw.get(option.name)) for option in self.options}
@@ -103,9 +145,11 @@ class Tool:
             "summary": self.summary,
             "options": [option.describe() for option in self.options],
             "examples": [
-                {"name": name, "title": title} for name, (title, _, _) in self.examples().items()
+                {"name": name, "title": example[0]} for name, example in self.examples().items()
             ],
+            "companion": self.companion,
+            "input_title": self.input_title,
         }
 
 
-__all__ = ["Option", "Tool", "ToolError"]
+__all__ = ["Example", "Option", "Tool", "ToolError", "ToolInput", "input_text"]

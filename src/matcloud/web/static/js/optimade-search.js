@@ -10,6 +10,8 @@
 // no coordinates) and shows it with WEAS in a row below; one preview is open at a time, so a
 // page of results never holds more than one WebGL context.
 
+import { hasWebGL } from "./viewers.js";
+
 const WEAS_URL = new URL("../vendor/weas/index.mjs", import.meta.url).href;
 const MODES = { all: "HAS ALL", only: "HAS ONLY", any: "HAS ANY" };
 const RANGES = ["nelements", "nsites"];
@@ -223,15 +225,6 @@ function setUpForm(form) {
 }
 
 // -- 3D previews ------------------------------------------------------------------------------
-
-function hasWebGL() {
-  try {
-    const canvas = document.createElement("canvas");
-    return Boolean(canvas.getContext("webgl2") || canvas.getContext("webgl"));
-  } catch {
-    return false;
-  }
-}
 
 /** The element a site shows: its species' main element (disordered sites have several). */
 function mainSymbol(species, known) {

@@ -5,17 +5,10 @@
 // shows the structure in a WEAS viewer above the text. Whatever fails (no WebGL, a file WEAS
 // cannot read, the library not loading), the text preview stays and says why.
 
+import { hasWebGL } from "./viewers.js";
+
 const WEAS_URL = new URL("../vendor/weas/index.mjs", import.meta.url).href;
 const MAX_FETCH_BYTES = 20 * 1024 * 1024;
-
-function hasWebGL() {
-  try {
-    const canvas = document.createElement("canvas");
-    return Boolean(canvas.getContext("webgl2") || canvas.getContext("webgl"));
-  } catch {
-    return false;
-  }
-}
 
 /** VASP POSCAR/CONTCAR (VASP 5 with species names, or VASP 4 with names in the comment). */
 function parsePOSCAR(text, weas) {

@@ -3,16 +3,7 @@
 // the reciprocal vectors. The data is the page's JSON (#bz-data); without JavaScript the
 // tables of the page say the same.
 
-function waitForPlotly(timeout = 10000) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    (function poll() {
-      if (window.Plotly) return resolve(window.Plotly);
-      if (Date.now() - started > timeout) return reject(new Error("plotly did not load"));
-      setTimeout(poll, 50);
-    })();
-  });
-}
+import { waitForPlotly } from "./viewers.js";
 
 function edges(faces) {
   // each face is a closed polygon; draw its outline once (shared edges twice is harmless)
