@@ -134,11 +134,12 @@ optimade-venv: $(VENV_OPTIMADE)/.installed
 # (tests/work/data/phonons), computed for real with Debian's Quantum ESPRESSO and with phonopy
 # in its own venv. Not part of run/test: the outputs are committed. `make phonon-examples`
 # installs quantum-espresso(-data) when pw.x is missing and we may (root), builds .venv-phonopy
-# once, and recomputes everything (a few minutes on 2 cores). PHONON_NP > 1 runs QE under mpirun.
+# once, and recomputes everything (about 10 minutes on 2 cores; pw.x and ph.x under mpirun -np 2,
+# PHONON_ARGS=--np 1 for serial runs).
 VENV_PHONOPY  ?= .venv-phonopy
 PHONOPY_REQS  := scripts/phonopy-requirements.txt
 PHONON_SCRIPT := scripts/phonon_examples.py
-PHONON_NP     ?= 1
+PHONON_ARGS   ?=
 
 .PHONY: phonopy-venv quantum-espresso phonon-examples
 
@@ -160,4 +161,4 @@ quantum-espresso:
 	fi
 
 phonon-examples: quantum-espresso $(VENV_PHONOPY)/.installed
-	OMP_NUM_THREADS=1 PYTHONUTF8=1 $(VENV_PHONOPY)/bin/python $(PHONON_SCRIPT) --np $(PHONON_NP)
+	OMP_NUM_THREADS=1 PYTHONUTF8=1 $(VENV_PHONOPY)/bin/python $(PHONON_SCRIPT) $(PHONON_ARGS)
