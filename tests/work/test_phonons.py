@@ -204,3 +204,19 @@ def _non_degenerate(frequencies: np.ndarray) -> np.ndarray:
     gaps[:, np.arange(frequencies.shape[1]), np.arange(frequencies.shape[1])] = np.inf
     lonely: np.ndarray = np.min(gaps, axis=2) > 1e-3
     return lonely
+
+
+def test_the_line_reader_and_the_yaml_parser_agree() -> None:
+    """phonopy's own layout is read line by line (10x faster); any other layout of the same
+    YAML (here: the document re-dumped by PyYAML) goes to the YAML parser, same result."""
+    from matcloud.work.phonons import band_yaml
+
+    assert band_yaml._fast_document(_si()) is not None
+    fast = read_band_yaml(_si())
+    redumped = yaml.safe_dump(yaml.safe_load(_si()), allow_unicode=True)
+    assert band_yaml._fast_document(redumped) is None
+    slow = read_band_yaml(redumped)
+    assert np.array_equal(fast.frequencies, slow.frequencies)
+    assert np.array_equal(fast.eigenvectors, slow.eigenvectors)
+    assert np.array_equal(fast.qpoints, slow.qpoints)
+    assert fast.labels == slow.labels and fast.pieces == slow.pieces

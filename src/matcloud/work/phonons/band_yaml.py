@@ -9,6 +9,7 @@ phase convention (that of :class:`PhononBands`). Labels come from the top-level 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -25,15 +26,82 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 _LATEX = {r"$\Gamma$": "Γ", "GAMMA": "Γ", "G": "Γ", r"\Gamma": "Γ"}
 
 
-def read_band_yaml(text: str) -> PhononBands:
+def _yaml(text: str) -> Any:
     try:
-        document = yaml.load(text, Loader=Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise PhononFileError(f"this is not valid YAML: {exc.problem}", line) from None
     except yaml.YAMLError as exc:
         raise PhononFileError(f"this is not valid YAML: {exc}") from None
+
+
+_PHONON = "\nphonon:\n"
+_BRACKETS = re.compile(r"^\[(.*)\]$")
+
+
+def _fast_document(text: str) -> dict[str, Any] | None:
+    """The document, reading the ``phonon:`` list line by line in the layout phonopy writes
+    (YAML's parser takes a second for 600 kB of it); ``None`` at the first line that is not
+    in that layout, and the whole file goes to the YAML parser instead."""
+    split = text.find(_PHONON)
+    if split < 0:
+        return None
+    header = _yaml(text[: split + 1])
+    if not isinstance(header, dict):
+        return None
+    points: list[dict[str, Any]] = []
+    band: dict[str, Any] | None = None
+    atom: list[list[float]] | None = None
+    try:
+        for raw in text[split + len(_PHONON) :].splitlines():
+            line = raw.split("#", 1)[0].rstrip() if "#" in raw else raw.rstrip()
+            stripped = line.strip()
+            if not stripped:
+                continue
+            key, _, value = stripped.partition(":")
+            if line.startswith("- q-position:"):
+                points.append({"q-position": _flow(value), "band": []})
+            elif line.startswith("      - ["):
+                assert atom is not None
+                atom.append(_flow(stripped[1:]))
+            elif line == "    - " or line == "    -":
+                assert band is not None
+                atom = []
+                band["eigenvector"].append(atom)
+            elif line == "  - " or line == "  -":
+                band = {}
+                points[-1]["band"].append(band)
+            elif line.startswith("    frequency:"):
+                assert band is not None
+                band["frequency"] = float(value)
+            elif line == "    eigenvector:":
+                assert band is not None
+                band["eigenvector"] = []
+            elif line.startswith("  label:"):
+                points[-1]["label"] = value.strip().strip("'\"")
+            elif line.startswith(("  distance:", "  band:")):
+                continue
+            else:
+                return None
+    except (AssertionError, ValueError, IndexError):
+        return None
+    header["phonon"] = points
+    return header
+
+
+def _flow(value: str) -> list[float]:
+    match = _BRACKETS.match(value.strip())
+    if match is None:
+        raise ValueError(value)
+    return [float(x) for x in match.group(1).split(",")]
+
+
+def read_band_yaml(text: str) -> PhononBands:
+    document = _fast_document(text)
+    if document is None:
+        document = _yaml(text)
     if not isinstance(document, dict) or "phonon" not in document:
         raise PhononFileError("this YAML file is not a phonopy band.yaml (no 'phonon' list)")
     structure, masses = _cell(document)
