@@ -70,8 +70,17 @@ def test_click_a_branch_and_watch_its_mode(live_site: LiveSite, browser_page: An
     page.wait_for_function(
         "document.querySelector('#dispersion-plot .ytitle').textContent.includes('cm')"
     )
+    viewer = page.locator("#mode-viewer")
+    assert viewer.get_attribute("data-atoms") == str(2 * 3**3)  # 3x3x3 by default
     page.select_option("select[name=repeat]", "2")
-    page.wait_for_timeout(300)
+    page.wait_for_function("document.getElementById('mode-viewer').dataset.atoms === '16'")
+    page.locator("input[name=amplitude]").fill("2.5")
+    page.locator("input[name=speed]").fill("10")
+    page.uncheck("input[name=arrows]")
+    page.wait_for_function("document.getElementById('mode-viewer').dataset.arrows === 'false'")
+    assert viewer.get_attribute("data-amplitude") == "2.5"
+    assert viewer.get_attribute("data-visible-arrows") == "0"
+    assert viewer.get_attribute("data-frame-duration") == "22"
     screenshot(page, "phonons-si")
     assert not errors, errors
 

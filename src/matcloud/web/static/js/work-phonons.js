@@ -95,19 +95,40 @@ async function animate() {
   const weas = await loadWeas();
   const chosen = settings();
   const avr = state.editor.avr;
+  // fromPhononMode re-initialises the vector fields without taking the previous arrows out
+  // of the scene: take them out first
+  avr.VFManager.clearMeshes();
+  avr.VFManager.show = chosen.arrows;
   avr.fromPhononMode({
     atoms: crystal(weas),
     eigenvectors: modeDocument.displacements,
     amplitude: chosen.amplitude,
-    factor: chosen.arrows ? 1.5 : 0,
+    factor: 1.5,
     nframes: 30,
     kpoint: modeDocument.q,
     repeat: chosen.repeat,
     color: "#d4380d",
-    radius: chosen.arrows ? 0.08 : 0,
+    radius: 0.08,
   });
+  avr.VFManager.show = chosen.arrows; // fromPhononMode always adds them: shown or hidden
   avr.frameDuration = chosen.frameDuration;
-  viewer.dataset.mode = `${state.iq}:${state.mode}`;
+  // what is shown, for people's scripts and the browser tests
+  Object.assign(viewer.dataset, {
+    mode: `${state.iq}:${state.mode}`,
+    atoms: String(avr.atoms.positions.length),
+    amplitude: String(chosen.amplitude),
+    frameDuration: String(chosen.frameDuration),
+    arrows: String(avr.VFManager.show),
+    visibleArrows: String(visibleArrows(state.editor)),
+  });
+}
+
+function visibleArrows(editor) {
+  let count = 0;
+  editor.tjs.scene.traverse((object) => {
+    if (object.userData && object.userData.type === "arrow" && object.visible) count += 1;
+  });
+  return count;
 }
 
 async function choose(branch, iq, known = null) {
