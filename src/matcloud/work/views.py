@@ -26,7 +26,6 @@ from matcloud.work.downloads import file
 from matcloud.work.inputs import FORMAT_NAMES, MAX_ATOMS, MAX_INPUT_BYTES, ToolInput
 from matcloud.work.service import Outcome, WorkService
 from matcloud.work.tools.base import Tool, ToolError
-from matcloud.work.tools.phonons_tool import MAX_ATOMS as PHONON_ATOMS
 from matcloud.work.tools.seekpath_tool import structure_of
 
 router = APIRouter(tags=["work pages"])
@@ -61,7 +60,7 @@ def _limit(tool: Tool) -> int:
 
 
 def _atoms(tool: Tool) -> int:
-    return PHONON_ATOMS if tool.slug == "phonons" else MAX_ATOMS
+    return tool.max_atoms or MAX_ATOMS
 
 
 @page(router, "/work/{tool}")

@@ -14,15 +14,10 @@ import warnings
 import numpy as np
 import seekpath
 
+from matcloud.work.kpath import pretty
 from matcloud.work.phonons.model import PhononBands
 
 TOLERANCE = 1e-4
-_GREEK = {"GAMMA": "Γ", "SIGMA": "Σ", "LAMBDA": "Λ", "DELTA": "Δ"}
-
-
-def pretty(label: str) -> str:
-    base, _, sub = label.partition("_")
-    return _GREEK.get(base, base) + "".join("₀₁₂₃₄₅₆₇₈₉"[int(c)] if c.isdigit() else c for c in sub)
 
 
 def seekpath_labels(bands: PhononBands) -> dict[int, str]:
@@ -75,4 +70,4 @@ def ticks(
     return [{"x": x, "label": "|".join(names)} for x, names in sorted(marks.items())]
 
 
-__all__ = ["point_labels", "pretty", "seekpath_labels", "ticks"]
+__all__ = ["point_labels", "seekpath_labels", "ticks"]

@@ -12,6 +12,7 @@ from matcloud.work.tools.inspector import inspect_structure
 from matcloud.work.tools.phonons_tool import (
     COMPANION,
     FORMATS,
+    MAX_ATOMS,
     MAX_BYTES,
     OPTIONS,
     phonon_examples,
@@ -67,6 +68,7 @@ TOOLS: dict[str, Tool] = {
         formats=FORMATS,
         companion=COMPANION,
         max_bytes=MAX_BYTES,
+        max_atoms=MAX_ATOMS,
         input_title="Your phonon calculation",
     ),
 }

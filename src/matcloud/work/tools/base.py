@@ -132,6 +132,8 @@ class Tool:
     companion: str = ""
     #: Largest input in bytes (``0``: the structure tools' limit).
     max_bytes: int = 0
+    #: Most atoms in the input's cell (``0``: the structure tools' limit).
+    max_atoms: int = 0
     #: What the input is, for the form ("Your structure").
     input_title: str = "Your structure"
 

@@ -21,19 +21,12 @@ from seekpath.brillouinzone.brillouinzone import get_BZ
 
 from matcloud.structures import Structure
 from matcloud.structures.model import Species
+from matcloud.work.kpath import pretty
 from matcloud.work.tools.base import ToolError
 
 #: Distance between explicit k-points along the path, 1/Å (seekpath's default).
 REFERENCE_DISTANCE = 0.025
 SYMPREC = 1e-3
-LABELS = {"GAMMA": "Γ", "SIGMA": "Σ", "LAMBDA": "Λ", "DELTA": "Δ"}
-
-
-def pretty(label: str) -> str:
-    """``GAMMA`` -> ``Γ``; ``X_1`` -> ``X₁``; ``X'`` stays."""
-    base, _, sub = label.partition("_")
-    base = LABELS.get(base, base)
-    return base + "".join("₀₁₂₃₄₅₆₇₈₉"[int(c)] if c.isdigit() else c for c in sub)
 
 
 def _cell(structure: Structure) -> tuple[list[list[float]], list[list[float]], list[int]]:
