@@ -87,6 +87,11 @@ class UnitOfWork:
                 log.exception("after-commit action failed", extra={"action": repr(action)})
 
 
+#: How much of a SQLite database file each connection maps into memory (SQLite's own
+#: compile-time ceiling, 2 GiB minus 64 KiB; address space only, the pages are the OS's).
+SQLITE_MMAP_BYTES = 0x7FFF0000
+
+
 class Database:
     """The engine plus the two ways in: :meth:`read` and :meth:`unit_of_work`."""
 
@@ -134,6 +139,10 @@ class Database:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Read pages straight from the OS page cache instead of copying each into a private
+            # 2 MiB cache: at 100,000 OPTIMADE structures (780 MB) a filtered page went from
+            # 11 to 5 ms. Beyond this size SQLite reads as usual.
+            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -41,7 +41,8 @@ class StructureEntry(Base):
         Index("ix_optimade_structures_visible", "is_public", "is_latest", "id"),
         Index("ix_optimade_structures_modified", "last_modified", "id"),
         # Filters test a candidate's visibility, elements and common scalars without reading
-        # its row (rows are wide: positions, species): a covering index for probes by id.
+        # its row (rows are wide: positions, species): a covering index for probes by id, and
+        # for the walk in id order that finds a page's ids (see pages.fetch_page).
         Index(
             "ix_optimade_structures_probe",
             "id",
@@ -53,7 +54,11 @@ class StructureEntry(Base):
             "nsites",
             "nperiodic_dimensions",
             "space_group_it_number",
+            "chemical_system",
+            "chemical_formula_anonymous",
         ),
+        # HAS ONLY on elements, counted without reading the rows
+        Index("ix_optimade_structures_chemical_system", "chemical_system", "is_public"),
         # counts of the common "nelements + anonymous formula" filters, without the rows
         Index(
             "ix_optimade_structures_anonymous",
@@ -89,7 +94,7 @@ class StructureEntry(Base):
     #: The sorted elements joined by "-" ("O-Si"), filled from ``elements`` on insert:
     #: ``elements HAS ONLY "Si","O"`` is ``chemical_system IN ('O', 'Si', 'O-Si')`` on an index.
     chemical_system: Mapped[str | None] = mapped_column(
-        String(500), nullable=True, index=True, default=chemical_system_default
+        String(500), nullable=True, default=chemical_system_default
     )
     #: The elements as bits (:mod:`matcloud.optimade.masks`), filled from ``elements``.
     elements_mask_lo: Mapped[int] = mapped_column(BigInteger, default=mask_lo_default)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping
+from sqlalchemy import ColumnElement, Connection, RowMapping, select
 from sqlalchemy.orm import Session
 
 from matcloud.optimade.driving import driven_count
@@ -68,31 +68,39 @@ def fetch_page(
     that walk): the page walks the entries in id order when the count shows matches are
     dense enough to fill a page quickly, and reads the lists otherwise."""
     keys = sort_keys(schema, query.sort)
-    condition = filter_.condition
-    counted = condition("in")
-    driver = filter_.driver() if counted is not None and schema.values is not None else None
+    condition = filter_.condition  # compiled on first use of each style: often one suffices
+    probed = condition("exists")
+    driver = filter_.driver() if probed is not None and schema.values is not None else None
     total = schema.total if schema.total is not None else count_select(schema, None)
     if driver is not None:
-        counting = driven_count(schema, driver, condition("exists"))
+        counting = driven_count(schema, driver, probed)
     else:
-        counting = count_select(schema, counted) if counted is not None else total
+        counting = count_select(schema, condition("in")) if probed is not None else total
     returned = int(db.execute(counting).scalar_one())
-    available = returned if counted is None else int(db.execute(total).scalar_one())
+    available = returned if probed is None else int(db.execute(total).scalar_one())
     limit = query.page_limit
     walked = (query.offset + limit + 1) * available / max(returned, 1)
     dense = len(keys) == 1 and walked <= WALK_LIMIT
-    selected = [schema.columns[name] for name in columns]
-    selected += [key.column.label(key.label) for key in keys]
-    statement = base_select(schema, condition("exists") if dense else counted, selected)
+    # Which entries, then their rows: the ids of the page are found from indexes alone (the
+    # walk reads the narrow probe index, not 20,000 wide rows), then only those rows are read.
+    chosen = base_select(schema, probed if dense else condition("in"), [schema.id])
     backwards = query.page_below is not None
     if query.page_above is not None:
-        statement = statement.where(keyset(keys, query.page_above, "page_above"))
+        chosen = chosen.where(keyset(keys, query.page_above, "page_above"))
     elif query.page_below is not None:
-        statement = statement.where(keyset(keys, query.page_below, "page_below"))
-    statement = statement.order_by(*order_by(keys, reverse=backwards))
-    statement = statement.limit(limit + 1)
+        chosen = chosen.where(keyset(keys, query.page_below, "page_below"))
+    ordered = order_by(keys, reverse=backwards)
+    chosen = chosen.order_by(*ordered).limit(limit + 1)
     if query.uses_offset:
-        statement = statement.offset(query.offset)
+        chosen = chosen.offset(query.offset)
+    selected = [schema.columns[name] for name in columns]
+    selected += [key.column.label(key.label) for key in keys]
+    statement = (
+        select(*selected)
+        .select_from(schema.table)
+        .where(schema.id.in_(chosen.correlate(None)))
+        .order_by(*ordered)
+    )
     rows = list(db.execute(statement).mappings()) if limit or returned else []
     more = len(rows) > limit
     rows = rows[:limit]

@@ -199,9 +199,10 @@ class Citations:
         ids = sorted(set(version_ids))
         if not ids:
             return Bibliography()
+        versions = Version.__table__.c  # a Core statement: no ORM work for two columns
         stamps = session.execute(
-            select(Version.id, Version.updated_at).where(
-                Version.id.in_(ids), Version.state == VersionState.PUBLISHED
+            select(versions.id, versions.updated_at).where(
+                versions.id.in_(ids), versions.state == VersionState.PUBLISHED
             )
         ).all()
         found: dict[str, list[Cited]] = {}

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import quote
 
+from lark import Token, Tree
 from sqlalchemy import ColumnElement, Connection, RowMapping
 from sqlalchemy.orm import Session
 
@@ -86,6 +87,7 @@ class OptimadeService:
         self.frequencies = ValueFrequencies(db)
         self.statistics = PlannerStatistics(db)
         self._compiled: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
+        self._trees: OrderedDict[str, Tree[Token]] = OrderedDict()
         self._compiled_lock = threading.Lock()
 
     def close(self) -> None:
@@ -199,7 +201,7 @@ class OptimadeService:
                 reported = True
             return compiled.expression
 
-        condition("in")  # errors surface before any query runs
+        condition("exists")  # errors surface before any query runs (either style has them)
         return Filter(condition, lambda: self._compile(schema, text, "exists").driver)
 
     def _compile(self, schema: EntrySchema, text: str, style: str) -> Compiled:
@@ -209,7 +211,7 @@ class OptimadeService:
             if key in self._compiled:
                 self._compiled.move_to_end(key)
                 return self._compiled[key]
-        tree = self.parser.parse(text)
+        tree = self._tree(text)
         frequencies = self.frequencies if schema.type == "structures" else None
         compiled = compile_filter(
             schema, tree, text, self.known_prefixes, style=style, frequencies=frequencies
@@ -219,6 +221,21 @@ class OptimadeService:
             while len(self._compiled) > COMPILED_FILTERS:
                 self._compiled.popitem(last=False)
         return compiled
+
+    def _tree(self, text: str) -> Tree[Token]:
+        """The parse tree of a filter, kept (LRU) for the second style a page compiles: the
+        transformer builds new expressions and leaves the tree as it was."""
+        with self._compiled_lock:
+            tree = self._trees.get(text)
+            if tree is not None:
+                self._trees.move_to_end(text)
+                return tree
+        tree = self.parser.parse(text)
+        with self._compiled_lock:
+            self._trees[text] = tree
+            while len(self._trees) > COMPILED_FILTERS:
+                self._trees.popitem(last=False)
+        return tree
 
     def _fields(
         self, schema: EntrySchema, requested: list[str] | None, warnings: list[QueryWarning]
