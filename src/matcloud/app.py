@@ -17,6 +17,7 @@ from matcloud.archive import views_deposit as archive_views_deposit
 from matcloud.archive import views_dois as archive_views_dois
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
+from matcloud.discover import api as discover_api
 from matcloud.explore import api as explore_api
 from matcloud.explore import download_views as explore_downloads
 from matcloud.explore import views as explore_views
@@ -71,6 +72,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.state.archive = platform.archive
     app.state.explore = platform.explore
     app.state.work = platform.work
+    app.state.discover = platform.discover
     app.state.sections = default_sections()
     install_sections(app.state.sections, platform)
     app.state.templates = make_templates(
@@ -103,6 +105,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         optimade_views.router,  # before the API: its /optimade/{rest:path} catches the rest
         optimade_api.router,
         work_api.router,
+        discover_api.router,
         work_views.router,
     ):
         app.include_router(router)

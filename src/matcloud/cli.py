@@ -13,6 +13,7 @@ from matcloud import __version__
 from matcloud.archive.cli import archive
 from matcloud.core.errors import MatcloudError
 from matcloud.core.models import Role
+from matcloud.discover.cli import discover
 from matcloud.explore.cli import explore
 from matcloud.optimade.cli import optimade
 from matcloud.settings import Settings
@@ -296,6 +297,7 @@ def db_current(ctx: Context) -> None:
 main.add_command(archive)
 main.add_command(explore)
 main.add_command(optimade)
+main.add_command(discover)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

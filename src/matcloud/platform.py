@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from matcloud.archive.service import ArchiveService
 from matcloud.core.instance import Instance
+from matcloud.discover.service import DiscoverService
 from matcloud.explore.service import ExploreService
 from matcloud.optimade.indexing import StructureIndexer
 from matcloud.work.service import WorkService
@@ -20,6 +21,7 @@ class Platform:
     explore: ExploreService
     structures: StructureIndexer
     work: WorkService
+    discover: DiscoverService
 
     @classmethod
     def build(cls, instance: Instance) -> Platform:
@@ -31,8 +33,10 @@ class Platform:
         publisher.retracted_hooks.append(structures.on_retracted)
         explore.indexed_hooks.append(structures.on_archive_indexed)
         work = WorkService(instance.settings, instance.db, Sources(archive, explore))
+        discover = DiscoverService(instance.db, archive, explore)
         return cls(
             instance=instance,
+            discover=discover,
             archive=archive,
             explore=explore,
             structures=structures,

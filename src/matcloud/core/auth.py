@@ -184,6 +184,16 @@ class AuthService:
                 raise NotFound(f"No account for {email}.")
             return _identity(user, "anonymous")
 
+    def first_admin(self) -> Identity:
+        """The oldest admin account: who an operator's command acts as by default."""
+        with self.db.read() as session:
+            user = session.scalar(
+                select(User).where(User.role == Role.ADMIN).order_by(User.id).limit(1)
+            )
+            if user is None:
+                raise NotFound("This instance has no admin account (run `matcloud init`).")
+            return _identity(user, "cli")
+
     def count_users(self) -> int:
         with self.db.read() as session:
             return session.scalar(select(func.count(User.id))) or 0

@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "matcloud.explore.models",
     "matcloud.optimade.models",
     "matcloud.work.models",
+    "matcloud.discover.models",
 ]
 
 

@@ -1,0 +1,1 @@
+"""DISCOVER: curated, interactive sections built from published data, declared in YAML."""
