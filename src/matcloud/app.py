@@ -18,6 +18,7 @@ from matcloud.archive import views_dois as archive_views_dois
 from matcloud.archive import views_records as archive_views_records
 from matcloud.core.instance import Instance
 from matcloud.discover import api as discover_api
+from matcloud.discover import views as discover_views
 from matcloud.explore import api as explore_api
 from matcloud.explore import download_views as explore_downloads
 from matcloud.explore import views as explore_views
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             EXPLORE_DIR / "templates",
             Path(optimade_views.__file__).parent / "templates",
             Path(work_views.__file__).parent / "templates",
+            Path(discover_views.__file__).parent / "templates",
         ]
     )
     app.state.metrics = Metrics(instance.jobs)
@@ -106,6 +108,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         optimade_api.router,
         work_api.router,
         discover_api.router,
+        discover_views.router,
         work_views.router,
     ):
         app.include_router(router)
@@ -129,6 +132,11 @@ def install_sections(sections: list[Section], platform: Platform) -> None:
     work = next(s for s in sections if s.slug == "work")
     work.stats = lambda: [Stat("tools", len(TOOLS), "/api/work/tools")]
     work.links = [(tool.title, f"/work/{tool.slug}") for tool in TOOLS.values()]
+    discover = next(s for s in sections if s.slug == "discover")
+    discover.stats = lambda: [
+        Stat(item["title"] + (" (demo data)" if item["demo"] else ""), item["rows"], item["url"])
+        for item in platform.discover.sections()["sections"]
+    ]
 
 
 def explore_stats(service: ExploreService) -> list[Stat]:

@@ -48,9 +48,21 @@ def demo_records(platform: Platform) -> Iterator[str]:
     )
 
 
+def demo_sections(platform: Platform) -> Iterator[str]:
+    from matcloud.discover.demo import load_demo_sections
+
+    yield from load_demo_sections(
+        platform.archive,
+        platform.discover,
+        _acting(platform, DEPOSITOR),
+        _acting(platform, MODERATOR),
+        platform.instance.auth.first_admin(),
+    )
+
+
 def loaders() -> list[Callable[[Platform], Iterator[str]]]:
     """Demo loaders in order; each installed section adds its own here."""
-    return [demo_accounts, demo_records]
+    return [demo_accounts, demo_records, demo_sections]
 
 
 def load_demo(platform: Platform) -> Iterator[str]:

@@ -34,6 +34,7 @@ class Platform:
         explore.indexed_hooks.append(structures.on_archive_indexed)
         work = WorkService(instance.settings, instance.db, Sources(archive, explore))
         discover = DiscoverService(instance.db, archive, explore)
+        archive.oai.set_sources.append(discover)  # one OAI-PMH set per section
         return cls(
             instance=instance,
             discover=discover,

@@ -4,89 +4,15 @@ with nothing half-built."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from archive_helpers import bearer, metadata, publish_via_review, upload
-from matcloud.core.errors import Conflict
+from archive_helpers import bearer, metadata, upload
+from discover_helpers import AIIDA_SPEC, CSV, RICH, SPEC, account, add, publish
 from matcloud.core.models import Role
-from matcloud.settings import Settings
-from work_data import SI
-
-RICH = Path(__file__).resolve().parents[1] / "fixtures" / "aiida" / "rich.aiida"
-CSV = (
-    b"name,Formula,gap,natoms,magnetic,structure\n"
-    b"mos2,MoS2,1.8,3,false,Si.vasp\n"
-    b"graphene,C2,0,2,no,\n"
-    b"cri3,CrI3,1.1,8,true,\n"
-    b"hbn,BN,5.9,2,false,\n"
-    b"wte2,WTe2,,6,false,\n"
-)
-SPEC = """
-slug: layers
-title: Layered materials
-description: A *demo* of layers.
-authors: [{name: Ada Curator}]
-sources: [{record: "RECORD"}]
-rows: {table: materials.csv, id: name}
-columns:
-  - {name: name, type: string}
-  - {name: formula, type: string, from: Formula}
-  - {name: gap, title: Band gap, type: number, unit: eV, description: PBE gap}
-  - {name: natoms, type: integer}
-  - {name: magnetic, type: boolean}
-  - {name: structure, type: file}
-structure: {column: structure}
-card: {title: formula}
-plot: {x: natoms, y: gap, color: magnetic}
-"""
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"job_queue": "immediate"})
-
-
-@pytest.fixture
-def admin(app: FastAPI) -> dict[str, str]:
-    return bearer(app, "admin@example.org", Role.ADMIN)
-
-
-def account(app: FastAPI, email: str, role: Role = Role.USER) -> dict[str, str]:
-    """A token of the account, made on first use."""
-    try:
-        return bearer(app, email, role)
-    except Conflict:
-        token = app.state.instance.auth.create_token(None, email, "tests").secret
-        return {"Authorization": f"Bearer {token}"}
-
-
-def publish(client: TestClient, app: FastAPI, files: dict[str, bytes]) -> dict[str, Any]:
-    ada = account(app, "ada@example.org")
-    mod = account(app, "mod@example.org", Role.MODERATOR)
-    created = client.post("/api/records", json={"metadata": metadata()}, headers=ada)
-    record_id = created.json()["id"]
-    for key, data in files.items():
-        upload(client, ada, record_id, key, data)
-    return publish_via_review(client, ada, mod, record_id)
-
-
-def add(client: TestClient, headers: dict[str, str], spec: str) -> Any:
-    return client.post("/api/discover", content=spec.encode(), headers=headers)
-
-
-@pytest.fixture
-def layers(client: TestClient, app: FastAPI, admin: dict[str, str]) -> dict[str, Any]:
-    record = publish(client, app, {"materials.csv": CSV, "Si.vasp": SI})
-    built = add(client, admin, SPEC.replace("RECORD", record["id"]))
-    assert built.status_code == 201, built.text
-    body: dict[str, Any] = built.json()
-    body["record"] = record
-    return body
 
 
 def test_a_table_section_is_built_once(
@@ -236,23 +162,6 @@ def test_drafts_are_never_a_source(client: TestClient, app: FastAPI, admin: dict
     upload(client, ada, record_id, "materials.csv", CSV)
     answer = add(client, admin, SPEC.replace("RECORD", record_id))
     assert answer.status_code == 400 and "no published record" in answer.text
-
-
-AIIDA_SPEC = """
-slug: workflows
-title: Workflows of the fixture
-authors: [{name: Ada Curator}]
-sources: [{record: "RECORD"}]
-rows: {aiida: {file: workflow.aiida, group: fixtures/workflows}}
-columns:
-  - {name: label, type: string, from: label}
-  - {name: energy, type: number, unit: eV, from: outputs.output_parameters.attributes.energy}
-  - {name: walltime, type: number, unit: s,
-     from: outputs.output_parameters.attributes.wall_time_seconds}
-  - {name: queue, type: string, from: extras.queue}
-  - {name: structure, type: node, from: inputs.structure}
-structure: {column: structure}
-"""
 
 
 def test_an_aiida_group_section_links_every_value_to_its_node(

@@ -31,7 +31,7 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
     assert installed == {
         "learn": False,
         "work": True,
-        "discover": False,
+        "discover": True,
         "explore": True,
         "archive": True,
     }
@@ -46,13 +46,17 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
 
 
 def test_each_section_page_says_honestly_what_is_there(client: TestClient) -> None:
-    for slug in ["learn", "discover"]:
+    for slug in ["learn"]:
         page = client.get(f"/{slug}")
         assert page.status_code == 200
         assert "Not yet available on this instance" in page.text
         assert 'aria-current="page"' in page.text
         twin = client.get(f"/{slug}.json").json()
         assert twin["slug"] == slug and twin["installed"] is False and twin["offers"]
+    discover = client.get("/discover")
+    assert "Not yet available" not in discover.text
+    assert "Nothing is published here yet" in discover.text
+    assert client.get("/discover.json").json()["stats"] == []
     archive = client.get("/archive")
     assert "Not yet available" not in archive.text and "Deposit data" in archive.text
     work = client.get("/work")

@@ -8,8 +8,9 @@
   (range filters), ``<column>=`` (string and boolean filters), ``q=`` (text search),
   ``sort=<column>`` or ``sort=-<column>``, ``page=``, ``size=`` (1-500).
 - ``GET /api/discover/{slug}/points?axes=x,y,color`` with the same filters: every kept row's
-  position, key and the asked columns (what the scatter plot draws).
+  key and the asked columns (what the scatter plot draws).
 - ``GET /api/discover/{slug}/rows/{key}``: one row as an ID card.
+- ``GET /api/discover/{slug}/structures/{key}``: its structure (lattice, symbols, positions).
 - ``DELETE /api/discover/{slug}`` (admins).
 
 A wrong filter, column or spec is a 400 problem document naming the field.
@@ -29,7 +30,8 @@ from matcloud.web.fastjson import FastJSONResponse
 from matcloud.web.security import current_identity
 
 router = APIRouter(prefix="/api/discover", tags=["discover"])
-RESERVED = {"q", "sort", "page", "size", "axes"}
+#: Parameters that are not filters (the page's own plot settings among them).
+RESERVED = {"q", "sort", "page", "size", "axes", "plot_x", "plot_y", "plot_color", "log_x", "log_y"}
 MAX_SPEC_UPLOAD = 256 * 1024
 
 
@@ -110,6 +112,11 @@ def points(request: Request, slug: str, axes: str = "") -> Response:
     query = row_query(request.query_params.multi_items(), paged=False)
     names = [a for a in axes.split(",") if a][:4]
     return FastJSONResponse(service_of(request).points(slug, query, names))
+
+
+@router.get("/{slug}/structures/{key:path}")
+def structure(request: Request, slug: str, key: str) -> Response:
+    return FastJSONResponse(service_of(request).structure(slug, key))
 
 
 @router.get("/{slug}/rows/{key:path}")

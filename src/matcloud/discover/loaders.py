@@ -175,7 +175,7 @@ def table_rows(spec: Spec, data: bytes, filename: str) -> list[LoadedRow]:
 
 
 def _csv_records(text: str, filename: str) -> tuple[list[tuple[str, Mapping[str, Any]]], set[str]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = set(reader.fieldnames or [])
         records: list[tuple[str, Mapping[str, Any]]] = [

@@ -35,11 +35,22 @@ from matcloud.discover.models import Section, SectionRow
 from matcloud.discover.spec import Spec, parse_spec
 from matcloud.discover.table import RowQuery, Table
 from matcloud.explore.service import ExploreService
+from matcloud.structures import (
+    MAX_FILE_BYTES,
+    StructureError,
+    from_aiida_attributes,
+    optimade_properties,
+    read_structures,
+)
 
 log = logging.getLogger(__name__)
 
 STRUCTURE_NODE = "data.core.structure.StructureData."
 BANDS_NODE = "data.core.array.bands.BandsData."
+#: The parent OAI-PMH set of the sections' sets (``discover:<slug>``), and how long the sets
+#: are kept before the sections are read again.
+OAI_SET = "discover"
+OAI_TTL = 5.0
 #: Sections whose tables are kept in memory at once (each is a few MB at 70,000 rows).
 OPEN_TABLES = 8
 
@@ -59,6 +70,8 @@ class DiscoverService:
         self.explore = explore
         self._lock = threading.Lock()
         self._tables: OrderedDict[str, Table] = OrderedDict()
+        self._oai: dict[str, tuple[str, frozenset[str]]] = {}
+        self._oai_at = -OAI_TTL
 
     # -- building ----------------------------------------------------------------------------
 
@@ -121,6 +134,8 @@ class DiscoverService:
                     ],
                 )
             summary = self._summary(section)
+        with self._lock:
+            self._oai_at = -OAI_TTL
         log.info("built DISCOVER section", extra={"slug": spec.slug, "rows": len(rows)})
         return summary | {"changed": True}
 
@@ -134,6 +149,7 @@ class DiscoverService:
             uow.session.delete(section)
         with self._lock:
             self._tables.pop(slug, None)
+            self._oai_at = -OAI_TTL
 
     def _published(self, session: Session, index: int, source: Any) -> tuple[str, str]:
         """(version id, DOI) of a source: its latest published version (or that version)."""
@@ -261,6 +277,41 @@ class DiscoverService:
             shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:3])
             raise ValidationFailed(f"The rows name what the records lack: {shown}.", errors)
 
+    # -- OAI-PMH sets (see archive.oaipmh.provider.SetSource) ------------------------------
+
+    def oai_sets(self) -> list[tuple[str, str, str]]:
+        members = self._oai_sets()
+        if not members:
+            return []
+        found = [(OAI_SET, "DISCOVER sections", "Records that curated DISCOVER sections show.")]
+        found += [(spec, f"DISCOVER: {title}", title) for spec, (title, _) in members.items()]
+        return found
+
+    def oai_members(self, spec: str) -> list[str] | None:
+        members = self._oai_sets()
+        if spec == OAI_SET:
+            return sorted({v for _, versions in members.values() for v in versions})
+        found = members.get(spec)
+        return None if found is None else list(found[1])
+
+    def oai_sets_of(self, version_id: str) -> list[str]:
+        specs = [spec for spec, (_, versions) in self._oai_sets().items() if version_id in versions]
+        return [OAI_SET, *specs] if specs else []
+
+    def _oai_sets(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """setSpec -> (title, version ids), read again after :data:`OAI_TTL` seconds."""
+        with self._lock:
+            if time.monotonic() - self._oai_at < OAI_TTL:
+                return self._oai
+        with self.db.read() as session:
+            rows = session.execute(
+                select(Section.slug, Section.title, Section.version_ids).order_by(Section.slug)
+            ).all()
+        sets = {f"{OAI_SET}:{slug}": (title, frozenset(versions)) for slug, title, versions in rows}
+        with self._lock:
+            self._oai, self._oai_at = sets, time.monotonic()
+        return sets
+
     # -- reading -----------------------------------------------------------------------------
 
     def sections(self) -> dict[str, Any]:
@@ -317,13 +368,53 @@ class DiscoverService:
         return table.page(query)
 
     def points(self, slug: str, query: RowQuery, axes: list[str]) -> dict[str, Any]:
-        """The plot's points for the filters: row positions and the asked columns."""
+        """The plot's points for the filters: row keys and the asked columns."""
         return self.table(slug).points(query, axes)
 
     def card(self, slug: str, key: str) -> dict[str, Any]:
         """One row as an ID card: every property with its unit and provenance."""
         table = self.table(slug)
         return table.card(key)
+
+    def structure(self, slug: str, key: str) -> dict[str, Any]:
+        """A row's structure as JSON for the 3D view: lattice, pbc, symbols, positions (Å)."""
+        card = self.card(slug, key)
+        attached = card.get("structure")
+        if not attached:
+            raise NotFound(f"Row {key!r} of {slug} has no structure.")
+        try:
+            if "node" in attached:
+                connection = self.explore.source(attached["archive"]).connect()
+                found = connection.execute(
+                    "SELECT label, attributes FROM db_dbnode WHERE uuid = ?", (attached["node"],)
+                ).fetchone()
+                if found is None:
+                    raise NotFound(f"There is no node {attached['node']}.")
+                crystal = from_aiida_attributes(json.loads(found[1] or "{}"), str(found[0] or ""))
+            else:
+                table = self.table(slug)
+                version = table.context["files"].get(attached["file"])
+                source = self._source_file(version, attached["file"])
+                with self.archive.ctx.blobs.open(source.blob_id) as stream:
+                    data = stream.read(MAX_FILE_BYTES + 1)
+                crystal = read_structures(data, attached["file"])[0]
+        except StructureError as exc:
+            raise ValidationFailed(
+                f"The structure of {key} cannot be read: {exc}", [FieldError("structure", str(exc))]
+            ) from None
+        document = optimade_properties(crystal)
+        return {
+            "formula": document.get("chemical_formula_descriptive", ""),
+            "lattice": document.get("lattice_vectors"),
+            "pbc": [bool(d) for d in document.get("dimension_types") or [1, 1, 1]],
+            "symbols": [_symbol(document, name) for name in document["species_at_sites"]],
+            "positions": document["cartesian_site_positions"],
+        }
+
+    def _source_file(self, version_id: str | None, key: str) -> SourceFile:
+        with self.db.read() as session:
+            files = self._files(session, [(version_id, "")] if version_id else [])
+        return self._file(files, "structure", key)
 
     def table(self, slug: str) -> Table:
         with self.db.read() as session:
@@ -374,6 +465,15 @@ class DiscoverService:
             "build_seconds": section.build_seconds,
             "url": f"/discover/{section.slug}",
         }
+
+
+def _symbol(document: dict[str, Any], species_name: str) -> str:
+    """The element drawn for a species (its first chemical symbol)."""
+    for species in document.get("species") or []:
+        if species.get("name") == species_name:
+            symbols = [s for s in species.get("chemical_symbols", []) if s not in ("X", "vacancy")]
+            return str(symbols[0]) if symbols else "X"
+    return species_name
 
 
 def _stamp(spec: Spec, version_ids: list[str], files: dict[str, SourceFile]) -> str:

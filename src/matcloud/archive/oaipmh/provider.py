@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -77,6 +77,23 @@ def parse_stamp(value: str, name: str, *, upper: bool) -> tuple[datetime, str]:
     return moment, granularity
 
 
+class SetSource(Protocol):
+    """More sets, from another section (DISCOVER: one per curated section, holding its source
+    records). Set specs are ``<section>:<name>`` under a parent set ``<section>``."""
+
+    def oai_sets(self) -> list[tuple[str, str, str]]:
+        """(setSpec, setName, description) of every set, parent sets included."""
+        ...
+
+    def oai_members(self, spec: str) -> list[str] | None:
+        """The version ids in set ``spec`` (None: not a set of this source)."""
+        ...
+
+    def oai_sets_of(self, version_id: str) -> list[str]:
+        """The setSpecs a version is in."""
+        ...
+
+
 class OaiPmhProvider:
     def __init__(
         self,
@@ -90,6 +107,7 @@ class OaiPmhProvider:
         self.tokens = TokenCodec(ctx.settings.load_secret_key())
         host = urlsplit(ctx.settings.base_url).hostname or ""
         self.repository_id = host if DOMAIN.match(host) else "matcloud.local"
+        self.set_sources: list[SetSource] = []
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -196,7 +214,11 @@ class OaiPmhProvider:
         if "resumptionToken" in params:
             raise OaiError("badResumptionToken", "The list of sets is complete in one response.")
         node = etree.SubElement(root, f"{{{OAI}}}ListSets")
-        for spec, (name, _) in SETS.items():
+        listed = [(spec, name) for spec, (name, _) in SETS.items()]
+        listed += [
+            (spec, name) for source in self.set_sources for spec, name, _ in source.oai_sets()
+        ]
+        for spec, name in listed:
             item = etree.SubElement(node, f"{{{OAI}}}set")
             etree.SubElement(item, f"{{{OAI}}}setSpec").text = spec
             etree.SubElement(item, f"{{{OAI}}}setName").text = name
@@ -288,7 +310,7 @@ class OaiPmhProvider:
         if start is not None and end is not None and start >= end:
             raise OaiError("badArgument", "from is later than until.")
         set_spec = params.get("set")
-        if set_spec is not None and set_spec not in SETS:
+        if set_spec is not None and set_spec not in SETS and self._members(set_spec) is None:
             raise OaiError("badArgument", f"There is no set {set_spec!r}; see ListSets.")
         # The harvest's upper bound is fixed now: what changes later is for the next harvest
         # (which starts from this response's date), so nothing is skipped or sent twice.
@@ -316,7 +338,16 @@ class OaiPmhProvider:
             query = query.where(
                 exists().where(File.version_id == Version.id, File.key.ilike("%.aiida"))
             )
+        elif position.set_spec is not None and position.set_spec not in SETS:
+            query = query.where(Version.id.in_(self._members(position.set_spec) or []))
         return query
+
+    def _members(self, spec: str) -> list[str] | None:
+        for source in self.set_sources:
+            members = source.oai_members(spec)
+            if members is not None:
+                return members
+        return None
 
     # -- items ------------------------------------------------------------------------------
 
@@ -358,6 +389,9 @@ class OaiPmhProvider:
         etree.SubElement(header, f"{{{OAI}}}setSpec").text = "published"
         if any(f.key.lower().endswith(".aiida") for f in version.files):
             etree.SubElement(header, f"{{{OAI}}}setSpec").text = "aiida"
+        for source in self.set_sources:
+            for spec in source.oai_sets_of(version.id):
+                etree.SubElement(header, f"{{{OAI}}}setSpec").text = spec
         return header
 
     def _record(

@@ -1,0 +1,67 @@
+"""The DISCOVER pages over HTTP: the section page (with its first table page and the no-script
+filters), the ID card (properties, provenance, hand-over links), their JSON twins, the
+section list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from discover_helpers import AIIDA_SPEC, RICH, add, publish
+
+
+def test_the_section_page_and_its_twin(client: TestClient, layers: dict[str, Any]) -> None:
+    html = client.get("/discover/layers").text
+    assert "<h1>Layered materials</h1>" in html
+    assert "<em>demo</em> of layers" in html  # the description's Markdown
+    assert "Ada Curator (20" in html and "https://doi.org/" in html  # the citation
+    assert html.count('href="/discover/layers/') == 5  # every row links to its card
+    assert 'data-sort="gap"' in html and 'name="min_gap"' in html
+    twin = client.get("/discover/layers.json").json()
+    assert twin["table"]["matched"] == 5 and twin["plot"]["y"] == "gap"
+    filtered = client.get("/discover/layers", params={"min_gap": 2, "plot_x": "natoms"}).text
+    assert filtered.count('href="/discover/layers/') == 1 and "hbn" in filtered
+    assert 'value="2"' in filtered  # the filter stays in its box
+    wrong = client.get("/discover/layers", params={"min_gap": "wide"})
+    assert wrong.status_code == 400 and "min_gap" in wrong.text
+
+
+def test_the_id_card(client: TestClient, layers: dict[str, Any]) -> None:
+    html = client.get("/discover/layers/mos2").text
+    assert "<h1>MoS2</h1>" in html and "1.8 eV" in html
+    record = layers["record"]["id"]
+    assert f"/work/seekpath/open?record={record}&amp;file=Si.vasp" in html
+    assert 'data-source="/api/discover/layers/structures/mos2"' in html
+    twin = client.get("/discover/layers/mos2.json").json()
+    assert twin["title"] == "MoS2" and twin["tools"][0]["title"] == "Open in SeeK-path"
+    structure = client.get("/api/discover/layers/structures/mos2").json()
+    assert structure["formula"] == "Si2" and len(structure["positions"]) == 2
+    assert structure["symbols"] == ["Si", "Si"] and structure["pbc"] == [True, True, True]
+    assert client.get("/api/discover/layers/structures/hbn").status_code == 404  # none
+    assert client.get("/discover/layers/nothing").status_code == 404
+    assert client.get("/discover/nothing").status_code == 404
+
+
+def test_the_section_list(client: TestClient, layers: dict[str, Any]) -> None:
+    html = client.get("/discover").text
+    assert 'href="/discover/layers"' in html and "Layered materials" in html
+    assert "Not yet available" not in html
+
+
+def test_an_aiida_card_links_into_explore(
+    client: TestClient, app: FastAPI, admin: dict[str, str]
+) -> None:
+    if not RICH.exists():
+        pytest.skip("AiiDA fixtures not built: run `make aiida-fixtures`")
+    record = publish(client, app, {"workflow.aiida": RICH.read_bytes()})
+    assert add(client, admin, AIIDA_SPEC.replace("RECORD", record["id"])).status_code == 201
+    rows = client.get("/api/discover/workflows/rows", params={"min_energy": -1000}).json()
+    key = rows["rows"][0]["key"]
+    html = client.get(f"/discover/workflows/{key}").text
+    assert html.count('class="provenance"') == 4  # energy, wall time, queue, structure
+    assert "/work/seekpath/open?archive=" in html
+    structure = client.get(f"/api/discover/workflows/structures/{key}").json()
+    assert structure["formula"] == "Si2"
