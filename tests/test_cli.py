@@ -171,3 +171,41 @@ def test_serve_answers_and_stops_cleanly(settings: Settings) -> None:
         _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 0, stderr
     assert '"path": "/healthz"' in stderr  # structured request log lines
+
+
+def test_discover_add_names_every_mistake_then_builds(settings: Settings, tmp_path: Path) -> None:
+    run(settings, "init")
+    run(settings, "demo")  # publishes the demo record the spec below reads
+    db = Database(settings.resolved_database_url)
+    from sqlalchemy import select
+
+    from matcloud.archive.models import Version
+
+    try:
+        with db.read() as session:
+            version = session.scalars(
+                select(Version.record_id).where(Version.metadata_json["title"].as_string()
+                                                .startswith("Demo: lattice constants"))
+            ).one()  # fmt: skip
+    finally:
+        db.dispose()
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "slug: lattice\ntitle: Lattice constants\nauthors: [{name: A}]\n"
+        f'sources: [{{record: "{version}"}}]\nrows: {{table: lattice_constants.csv}}\n'
+        "columns:\n  - {name: material, type: text}\n  - {name: a, type: number, from: Nope}\n"
+    )
+    failed = run(settings, "discover", "add", str(spec), check=False)
+    assert failed.returncode == 2
+    assert "columns[0].type:" in failed.stderr and "'number', 'integer'" in failed.stderr
+    spec.write_text(
+        "slug: lattice\ntitle: Lattice constants\nauthors: [{name: A}]\n"
+        f'sources: [{{record: "{version}"}}]\nrows: {{table: lattice_constants.csv}}\n'
+        "columns:\n  - {name: material, type: string}\n"
+        "  - {name: a, type: number, unit: Å, from: a_angstrom}\n"
+    )
+    built = run(settings, "discover", "add", str(spec), check=False)
+    assert built.returncode == 0, built.stderr
+    assert "lattice: built" in built.stdout and "/discover/lattice" in built.stdout
+    again = run(settings, "discover", "add", str(spec))
+    assert "lattice: unchanged" in again.stdout

@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from archive_helpers import metadata
+from discover_helpers import AIIDA_SPEC, RICH
 from livesite import LiveSite, screenshot
 from matcloud.core.instance import Instance
 from matcloud.core.models import Role
@@ -99,4 +102,48 @@ def test_filter_the_plot_and_open_a_card(live_site: LiveSite, browser_page: Any)
     assert page.locator("h1").inner_text().startswith("demo-cof-")
     assert "Deliverable capacity" in page.locator("[data-testid=properties]").inner_text()
     screenshot(page, "discover-card")
+    assert not errors, errors
+
+
+def test_an_id_card_links_into_explore(live_site: LiveSite, browser_page: Any) -> None:
+    """A section built from an AiiDA group: the card's structure in 3D, and a value's
+    provenance link that lands on its node in EXPLORE."""
+    if not RICH.exists():
+        pytest.skip("AiiDA fixtures not built: run `make aiida-fixtures`")
+    instance = Instance.open(live_site.settings.model_copy(update={"job_queue": "immediate"}))
+    try:
+        platform = Platform.build(instance)
+        auth = instance.auth
+        auth.create_user(None, "dep@example.org", "Dep", password="x" * 12, role=Role.USER)
+        auth.create_user(None, "mod@example.org", "Mod", password="x" * 12, role=Role.MODERATOR)
+        depositor, moderator = auth.get_user("dep@example.org"), auth.get_user("mod@example.org")
+        archive = platform.archive
+        draft = archive.drafts.create(depositor, {"metadata": metadata()})
+        archive.files.init(depositor, draft["id"], [{"key": "workflow.aiida"}])
+        with RICH.open("rb") as handle:
+            archive.files.put_content(depositor, draft["id"], "workflow.aiida", handle, None)
+        archive.files.commit(depositor, draft["id"], "workflow.aiida")
+        published = archive.publisher.publish(moderator, draft["id"])
+        spec = AIIDA_SPEC.replace("RECORD", published["id"])
+        platform.discover.add(auth.first_admin(), spec)
+        platform.close()
+    finally:
+        instance.close()
+    rows = httpx.get(
+        f"{live_site.url}/api/discover/workflows/rows", params={"min_energy": -1000}
+    ).json()["rows"]
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_site.url}/discover/workflows/{rows[0]['key']}")
+    page.wait_for_function(
+        "document.getElementById('card-structure').dataset.atoms === '2'", timeout=30_000
+    )
+    screenshot(page, "discover-card-aiida")
+    link = page.locator("tr:has(th:text('energy')) a.provenance")
+    target = link.get_attribute("href")
+    link.click()
+    page.wait_for_url(f"**{target}")
+    assert "/explore/" in page.url and "/nodes/" in page.url
+    assert "Dict" in page.locator("main").inner_text()
     assert not errors, errors

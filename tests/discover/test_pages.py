@@ -4,6 +4,7 @@ section list."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -62,6 +63,25 @@ def test_an_aiida_card_links_into_explore(
     key = rows["rows"][0]["key"]
     html = client.get(f"/discover/workflows/{key}").text
     assert html.count('class="provenance"') == 4  # energy, wall time, queue, structure
-    assert "/work/seekpath/open?archive=" in html
+    assert "/work/seekpath/open?archive=" in html and "<h1>Si scf</h1>" in html
+    downloads = re.findall(r'href="(/explore/[^"]+/structure\.\w+)"', html)
+    assert len(downloads) == 3
+    for url in downloads:
+        assert client.get(url).status_code == 200, url
     structure = client.get(f"/api/discover/workflows/structures/{key}").json()
     assert structure["formula"] == "Si2"
+
+
+def test_a_section_with_one_number_is_a_table(
+    client: TestClient, admin: dict[str, str], layers: dict[str, Any]
+) -> None:
+    spec = (
+        "slug: gaps\ntitle: Gaps\nauthors: [{name: A}]\n"
+        f'sources: [{{record: "{layers["record"]["id"]}"}}]\n'
+        "rows: {table: materials.csv, id: name}\n"
+        "columns:\n  - {name: name, type: string}\n  - {name: gap, type: number, unit: eV}\n"
+    )
+    assert add(client, admin, spec).status_code == 201
+    html = client.get("/discover/gaps").text
+    assert 'id="discover-plot"' not in html and 'name="min_gap"' in html
+    assert client.get("/discover/gaps.json").json()["plot"] is None

@@ -148,7 +148,8 @@ class Spec(_Strict):
     bands: Attached | None = None
     phonons: Attached | None = None
     card: Card = Field(default_factory=Card)
-    plot: Plot | None = None  # the default view; default: the first two numeric columns
+    #: The default view; default: the first two numeric columns (no plot with fewer).
+    plot: Plot | None = None
     presets: list[Plot] = Field(default_factory=list, max_length=20)
     filters: list[str] | None = None  # default: every number, integer and boolean column
     search: list[str] | None = None  # default: every string column
@@ -297,10 +298,6 @@ def cross_check(spec: Spec) -> list[FieldError]:
         need(f"filters[{i}]", name, (*NUMERIC, "string", "boolean"))
     for i, name in enumerate(spec.search or []):
         need(f"search[{i}]", name, ("string",))
-    if spec.plot is None and len(spec.numeric_columns) < 2 and not errors:
-        errors.append(
-            FieldError("plot", "a plot needs two number or integer columns; there are fewer")
-        )
     return errors
 
 

@@ -194,7 +194,8 @@ class Table:
         spec = self.spec
         values = self.values[position]
         provenance = self.provenance[position]
-        title_column = spec.card.title or (spec.rows.id if spec.rows.id else None)
+        strings = [c.name for c in spec.columns if c.type == "string"]
+        title_column = spec.card.title or spec.rows.id or (strings[0] if strings else None)
         title = str(values.get(title_column) or key) if title_column else key
         properties = []
         for column in spec.card_properties:

@@ -74,7 +74,10 @@ function format(value, column) {
 
 async function drawPoints() {
   const a = axes();
-  if (!a.x || !a.y) return;
+  if (!plot || !a.x || !a.y) {
+    status.textContent = `${config.total.toLocaleString("en")} materials.`;
+    return;
+  }
   const mine = ++pointsRequest;
   const params = filterParams();
   params.set("axes", [a.x, a.y, a.color].filter(Boolean).join(","));
