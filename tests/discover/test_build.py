@@ -173,6 +173,9 @@ def test_an_aiida_group_section_links_every_value_to_its_node(
     built = add(client, admin, AIIDA_SPEC.replace("RECORD", record["id"]))
     assert built.status_code == 201, built.text
     assert built.json()["rows"] == 5 and built.json()["archive"]
+    every = client.get("/api/discover/workflows/rows").json()["rows"]
+    inputs = {r["values"]["structure"] for r in every} - {None}
+    assert len(inputs) == built.json()["optimade_structures"] == 3  # each input structure
     rows = client.get("/api/discover/workflows/rows", params={"min_energy": -1000}).json()
     assert [r["values"]["label"] for r in rows["rows"]] == ["Si scf"]
     calc = rows["rows"][0]
@@ -193,3 +196,29 @@ def test_an_aiida_group_section_links_every_value_to_its_node(
     missing = AIIDA_SPEC.replace("fixtures/workflows", "fixtures/none")
     answer = add(client, admin, missing.replace("RECORD", record["id"]))
     assert answer.status_code == 400 and "no group 'fixtures/none'" in answer.text
+
+
+def test_a_sections_structures_are_an_optimade_set(
+    client: TestClient, app: FastAPI, admin: dict[str, str], layers: dict[str, Any]
+) -> None:
+    assert layers["optimade_structures"] == 1
+
+    def found(filter_: str) -> list[dict[str, Any]]:
+        answer = client.get("/optimade/v1/structures", params={"filter": filter_})
+        assert answer.status_code == 200, answer.text
+        data: list[dict[str, Any]] = answer.json()["data"]
+        return data
+
+    tagged = found('_matcloud_sections HAS "layers"')
+    assert len(tagged) == 1 and tagged[0]["attributes"]["_matcloud_file"] == "Si.vasp"
+    assert tagged[0]["attributes"]["_matcloud_sections"] == ["layers"]
+    assert found('NOT _matcloud_sections HAS "layers"') == []
+    assert found('_matcloud_sections HAS "other"') == []
+    assert app.state.platform.structures.reindex()["structures"] == 1  # membership outlives it
+    assert len(found('_matcloud_sections HAS "layers"')) == 1
+    assert client.delete("/api/discover/layers", headers=admin).status_code == 204
+    assert found('_matcloud_sections HAS "layers"') == []
+    entry = client.get(f"/optimade/v1/structures/{tagged[0]['id']}").json()["data"]
+    assert entry["attributes"]["_matcloud_sections"] == []
+    info = client.get("/optimade/v1/info/structures").json()["data"]["properties"]
+    assert info["_matcloud_sections"]["type"] == "list"

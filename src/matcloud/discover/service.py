@@ -35,6 +35,7 @@ from matcloud.discover.models import Section, SectionRow
 from matcloud.discover.spec import Spec, parse_spec
 from matcloud.discover.table import RowQuery, Table
 from matcloud.explore.service import ExploreService
+from matcloud.optimade.indexing import entry_id, set_members
 from matcloud.structures import (
     MAX_FILE_BYTES,
     StructureError,
@@ -133,7 +134,8 @@ class DiscoverService:
                         for i, row in enumerate(rows[start : start + 5000])
                     ],
                 )
-            summary = self._summary(section)
+            indexed = set_members(session, spec.slug, self._entry_ids(spec, rows, files))
+            summary = self._summary(section) | {"optimade_structures": indexed}
         with self._lock:
             self._oai_at = -OAI_TTL
         log.info("built DISCOVER section", extra={"slug": spec.slug, "rows": len(rows)})
@@ -147,9 +149,28 @@ class DiscoverService:
                 raise NotFound(f"There is no DISCOVER section {slug!r}.")
             uow.session.execute(delete(SectionRow).where(SectionRow.section_slug == slug))
             uow.session.delete(section)
+            set_members(uow.session, slug, [])
         with self._lock:
             self._tables.pop(slug, None)
             self._oai_at = -OAI_TTL
+
+    @staticmethod
+    def _entry_ids(spec: Spec, rows: list[LoadedRow], files: dict[str, SourceFile]) -> list[str]:
+        """The OPTIMADE ids of the rows' structures (stable: they need not be indexed yet)."""
+        if spec.structure is None:
+            return []
+        column = spec.column(spec.structure.column)
+        found = []
+        for row in rows:
+            value = row.values.get(column.name)
+            if value is None:
+                continue
+            if column.type == "file" and value in files:
+                found.append(entry_id(files[value].version_id, value, None))
+            elif column.type == "node" and spec.rows.aiida is not None:
+                archive = files[spec.rows.aiida.file]
+                found.append(entry_id(archive.version_id, archive.key, str(value)))
+        return found
 
     def _published(self, session: Session, index: int, source: Any) -> tuple[str, str]:
         """(version id, DOI) of a source: its latest published version (or that version)."""

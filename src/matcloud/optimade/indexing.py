@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from matcloud.archive.models import FileStatus, Record, Version, VersionState
@@ -33,7 +33,13 @@ from matcloud.core.storage import BlobStore
 from matcloud.explore.models import ExploreFile
 from matcloud.explore.service import ExploreService, is_aiida_file
 from matcloud.optimade.masks import element_masks
-from matcloud.optimade.models import VALUE_FIELDS, StructureEntry, StructureValue
+from matcloud.optimade.models import (
+    SET_FIELD,
+    VALUE_FIELDS,
+    EntrySet,
+    StructureEntry,
+    StructureValue,
+)
 from matcloud.structures import (
     Structure,
     StructureError,
@@ -277,6 +283,41 @@ def write_entries(
     for model, rows in ((StructureEntry, entries), (StructureValue, values)):
         for start in range(0, len(rows), INSERT_BATCH):
             session.execute(insert(model), rows[start : start + INSERT_BATCH])
+    ids = [entry["id"] for entry in entries]
+    for start in range(0, len(ids), INSERT_BATCH):  # the sets they belong to (kept by id)
+        _copy_sets(session, EntrySet.entry_id.in_(ids[start : start + INSERT_BATCH]))
+
+
+def set_members(session: Session | Connection, name: str, entry_ids: list[str]) -> int:
+    """Make ``name`` the set of exactly ``entry_ids`` (in the caller's transaction); entries
+    not indexed yet join when they are. Returns how many are indexed now."""
+    session.execute(delete(EntrySet).where(EntrySet.name == name))
+    session.execute(
+        delete(StructureValue).where(
+            StructureValue.field == SET_FIELD, StructureValue.value == name
+        )
+    )
+    unique = sorted(set(entry_ids))
+    for start in range(0, len(unique), INSERT_BATCH):
+        chunk = unique[start : start + INSERT_BATCH]
+        session.execute(insert(EntrySet), [{"name": name, "entry_id": i} for i in chunk])
+    _copy_sets(session, EntrySet.name == name)
+    counted = session.execute(
+        select(func.count()).where(StructureValue.field == SET_FIELD, StructureValue.value == name)
+    ).scalar_one()
+    return int(counted)
+
+
+def _copy_sets(session: Session | Connection, which: Any) -> None:
+    """Values rows for the memberships ``which`` selects, of structures that exist."""
+    chosen = (
+        select(EntrySet.entry_id, literal(SET_FIELD), literal(0), EntrySet.name)
+        .join(StructureEntry, StructureEntry.id == EntrySet.entry_id)
+        .where(which)
+    )
+    session.execute(
+        insert(StructureValue).from_select(["structure_id", "field", "position", "value"], chosen)
+    )
 
 
 def _posting_copy(entry: dict[str, Any]) -> dict[str, Any]:
@@ -299,6 +340,7 @@ __all__ = [
     "STRUCTURE_NODE",
     "StructureIndexer",
     "entry_id",
+    "set_members",
     "value_rows",
     "write_entries",
 ]

@@ -156,6 +156,23 @@ class StructureValue(Base):
     nsites: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class EntrySet(Base):
+    """Named sets of structures (a DISCOVER section's structures: the set is the section's
+    slug). Entry ids are stable across re-indexing, so membership outlives a reindex: the
+    indexer copies it into the values table (field :data:`SET_FIELD`) whenever it writes a
+    structure, and ``_<prefix>_sections HAS "<name>"`` finds the set's structures."""
+
+    __tablename__ = "optimade_entry_sets"
+    __table_args__ = (Index("ix_optimade_entry_sets_entry", "entry_id"),)
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+#: The values-table field of set membership (its ``value`` is the set's name).
+SET_FIELD = "sets"
+
+
 class EntryCount(Base):
     """How many entries of a type are public, kept by database triggers (migration 0010) on
     every insert, retraction and delete, whoever writes: ``data_available`` of every response
@@ -170,7 +187,9 @@ class EntryCount(Base):
 
 __all__ = [
     "POSTING_COLUMNS",
+    "SET_FIELD",
     "EntryCount",
+    "EntrySet",
     "VALUE_FIELDS",
     "StructureEntry",
     "StructureValue",

@@ -11,6 +11,7 @@ Derived URLs are SQL expressions too, so they can be filtered on like any other 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,10 +20,10 @@ from optimade.models import (  # type: ignore[import-untyped]
     DataType,
     StructureResourceAttributes,
 )
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, case, func, literal, literal_column, select
 
 from matcloud.optimade.masks import element_bit
-from matcloud.optimade.models import EntryCount, StructureEntry, StructureValue
+from matcloud.optimade.models import SET_FIELD, EntryCount, StructureEntry, StructureValue
 from matcloud.optimade.schema import EntrySchema, Prop, Row, ValuesTable
 
 ANGSTROM = "Ao"  # UCUM for the ångström
@@ -263,6 +264,28 @@ def structures_schema(base_url: str, prefix: str, dialect: str) -> EntrySchema:
         ),
         needs=("space_group_symbol_hermann_mauguin",),
     )
+    # the named sets a structure is in (DISCOVER sections), aggregated from the values rows
+    values = StructureValue.__table__.c
+    aggregate = func.json_group_array if dialect == "sqlite" else func.json_agg
+    empty = literal("[]") if dialect == "sqlite" else literal_column("'[]'::json")
+    sets = (
+        select(func.coalesce(aggregate(values.value), empty))
+        .where(values.structure_id == c.id, values.field == SET_FIELD)
+        .scalar_subquery()
+        .label("sets")
+    )
+    add(
+        f"{own}sections",
+        list_,
+        sets,
+        item_type=string,
+        values_field=SET_FIELD,
+        nullable=False,
+        description="The DISCOVER sections that show this structure (their slugs: the "
+        f'section is {base}/discover/<slug>); filter with {own}sections HAS "<slug>".',
+        render=lambda row: sorted(_json_list(row["sets"])),
+        needs=("sets",),
+    )
     add(
         f"{own}volume",
         DataType.FLOAT,
@@ -292,8 +315,15 @@ def structures_schema(base_url: str, prefix: str, dialect: str) -> EntrySchema:
         ),
         total=select(EntryCount.visible).where(EntryCount.entry_type == "structures"),
         base_columns=("id", "version_id"),
-        columns={key: c[key] for key in c.keys()},
+        columns={**{key: c[key] for key in c.keys()}, "sets": sets},
     )
+
+
+def _json_list(value: Any) -> list[str]:
+    """A JSON array from the database (text on SQLite, decoded already on PostgreSQL)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(v) for v in value or []]
 
 
 __all__ = ["structures_schema", "timestamp"]
