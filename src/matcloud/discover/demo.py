@@ -85,8 +85,8 @@ def load_demo_sections(
 ) -> Iterator[str]:
     """Publish the demo record and build the section from it (both idempotent)."""
     record_id, made = _demo_record(archive, depositor, moderator)
-    if made:
-        yield f"demo record {record_id}: {TITLE}"
+    if made is not None:
+        yield f"demo record {made}: {TITLE}"
     spec = (DATA / "demo-frameworks.yaml").read_text().replace("RECORD", record_id)
     built = discover.add(admin, spec)
     state = "built" if built["changed"] else "up to date"
@@ -95,8 +95,8 @@ def load_demo_sections(
 
 def _demo_record(
     archive: ArchiveService, depositor: Identity, moderator: Identity
-) -> tuple[str, bool]:
-    """The demo record's id, and whether it was made now."""
+) -> tuple[str, str | None]:
+    """The demo record's id, and the version published now (None: it existed)."""
     with archive.ctx.db.read() as session:
         found = session.scalar(
             select(Record.id)
@@ -104,7 +104,7 @@ def _demo_record(
             .where(Record.is_demo.is_(True), Version.metadata_json["title"].as_string() == TITLE)
         )
     if found is not None:
-        return str(found), False
+        return str(found), None
     metadata = {
         "resource_type": {"id": "dataset"},
         "title": TITLE,
@@ -137,7 +137,7 @@ def _demo_record(
         archive.files.put_content(depositor, version_id, name, io.BytesIO(data), None)
         archive.files.commit(depositor, version_id, name)
     published = archive.publisher.publish(moderator, version_id)
-    return str(published["id"]).split("v")[0], True
+    return str(published["id"]).split("v")[0], str(published["id"])
 
 
 __all__ = ["frameworks_csv", "load_demo_sections"]
