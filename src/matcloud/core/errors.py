@@ -61,6 +61,17 @@ class ValidationFailed(MatcloudError):
         super().__init__(detail)
         self.errors = list(errors or [])
 
+    @classmethod
+    def listing(
+        cls, lead: str, errors: list[FieldError], *, shown: int = 3, total: int | None = None
+    ) -> ValidationFailed:
+        """The error with a detail that lists the first problems: ``lead: field: message;
+        ... (N in all).``"""
+        count = len(errors) if total is None else total
+        listed = "; ".join(f"{e.field}: {e.message}" for e in errors[:shown])
+        more = f" ({count} in all)" if count > shown else ""
+        return cls(f"{lead}: {listed}{more}.", errors)
+
 
 class Conflict(MatcloudError):
     status = 409

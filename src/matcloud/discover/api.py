@@ -68,7 +68,7 @@ def row_query(items: list[tuple[str, str]], *, paged: bool = True) -> RowQuery:
             except ValueError:
                 errors.append(FieldError(name, f"{params[name]!r} is not a whole number"))
     if errors:
-        raise ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
+        raise ValidationFailed.listing("The query is wrong", errors)
     return query
 
 

@@ -54,9 +54,7 @@ class Problems:
     def raise_if_any(self) -> None:
         if not self.errors:
             return
-        first = "; ".join(f"{e.field}: {e.message}" for e in self.errors[:3])
-        more = f" ({self.count} in all)" if self.count > 3 else ""
-        raise ValidationFailed(f"{self.what}: {first}{more}.", self.errors)
+        raise ValidationFailed.listing(self.what, self.errors, total=self.count)
 
 
 def convert(column: Column, raw: Any) -> tuple[Any, str | None]:

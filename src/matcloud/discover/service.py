@@ -34,19 +34,14 @@ from matcloud.discover.loaders import LoadedRow, aiida_rows, table_rows
 from matcloud.discover.models import Section, SectionRow
 from matcloud.discover.spec import Spec, parse_spec
 from matcloud.discover.table import RowQuery, Table
-from matcloud.explore.service import ExploreService
+from matcloud.explore.service import STRUCTURE_NODE, ExploreService
 from matcloud.optimade.indexing import entry_id, set_members
-from matcloud.structures import (
-    MAX_FILE_BYTES,
-    StructureError,
-    from_aiida_attributes,
-    optimade_properties,
-    read_structures,
-)
+from matcloud.structures import MAX_FILE_BYTES, StructureError, read_structures
+from matcloud.structures.formula import descriptive_formula
+from matcloud.structures.model import DUMMY, VACANCY
 
 log = logging.getLogger(__name__)
 
-STRUCTURE_NODE = "data.core.structure.StructureData."
 BANDS_NODE = "data.core.array.bands.BandsData."
 #: The parent OAI-PMH set of the sections' sets (``discover:<slug>``), and how long the sets
 #: are kept before the sections are read again.
@@ -295,8 +290,7 @@ class DiscoverService:
             if len(errors) >= 20:
                 break
         if errors:
-            shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:3])
-            raise ValidationFailed(f"The rows name what the records lack: {shown}.", errors)
+            raise ValidationFailed.listing("The rows name what the records lack", errors)
 
     # -- OAI-PMH sets (see archive.oaipmh.provider.SetSource) ------------------------------
 
@@ -405,17 +399,9 @@ class DiscoverService:
             raise NotFound(f"Row {key!r} of {slug} has no structure.")
         try:
             if "node" in attached:
-                connection = self.explore.source(attached["archive"]).connect()
-                found = connection.execute(
-                    "SELECT label, attributes FROM db_dbnode WHERE uuid = ?", (attached["node"],)
-                ).fetchone()
-                if found is None:
-                    raise NotFound(f"There is no node {attached['node']}.")
-                crystal = from_aiida_attributes(json.loads(found[1] or "{}"), str(found[0] or ""))
+                crystal = self.explore.structure_node(attached["archive"], attached["node"])
             else:
-                table = self.table(slug)
-                version = table.context["files"].get(attached["file"])
-                source = self._source_file(version, attached["file"])
+                source = self.table(slug).context["files"][attached["file"]]
                 with self.archive.ctx.blobs.open(source.blob_id) as stream:
                     data = stream.read(MAX_FILE_BYTES + 1)
                 crystal = read_structures(data, attached["file"])[0]
@@ -423,19 +409,14 @@ class DiscoverService:
             raise ValidationFailed(
                 f"The structure of {key} cannot be read: {exc}", [FieldError("structure", str(exc))]
             ) from None
-        document = optimade_properties(crystal)
+        species = crystal.species_by_name
         return {
-            "formula": document.get("chemical_formula_descriptive", ""),
-            "lattice": document.get("lattice_vectors"),
-            "pbc": [bool(d) for d in document.get("dimension_types") or [1, 1, 1]],
-            "symbols": [_symbol(document, name) for name in document["species_at_sites"]],
-            "positions": document["cartesian_site_positions"],
+            "formula": descriptive_formula(crystal.composition()),
+            "lattice": crystal.lattice,
+            "pbc": list(crystal.pbc),
+            "symbols": [_drawn(species[name].chemical_symbols) for name, _ in crystal.sites],
+            "positions": [position for _, position in crystal.sites],
         }
-
-    def _source_file(self, version_id: str | None, key: str) -> SourceFile:
-        with self.db.read() as session:
-            files = self._files(session, [(version_id, "")] if version_id else [])
-        return self._file(files, "structure", key)
 
     def table(self, slug: str) -> Table:
         with self.db.read() as session:
@@ -457,7 +438,7 @@ class DiscoverService:
                 "slug": slug,
                 "archive_id": section.archive_id,
                 "version_ids": list(section.version_ids),
-                "files": {k: f.version_id for k, f in self._files(session, versions).items()},
+                "files": self._files(session, versions),
             }
         table = Table.build(spec, stamp, rows, context)
         with self._lock:
@@ -488,13 +469,9 @@ class DiscoverService:
         }
 
 
-def _symbol(document: dict[str, Any], species_name: str) -> str:
-    """The element drawn for a species (its first chemical symbol)."""
-    for species in document.get("species") or []:
-        if species.get("name") == species_name:
-            symbols = [s for s in species.get("chemical_symbols", []) if s not in ("X", "vacancy")]
-            return str(symbols[0]) if symbols else "X"
-    return species_name
+def _drawn(symbols: tuple[str, ...]) -> str:
+    """The element drawn for a site: its species' first real element ("X" for vacancies)."""
+    return next((s for s in symbols if s not in (DUMMY, VACANCY)), DUMMY)
 
 
 def _stamp(spec: Spec, version_ids: list[str], files: dict[str, SourceFile]) -> str:

@@ -222,10 +222,10 @@ def parse_spec(text: str | bytes) -> Spec:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
         errors = [FieldError(_path(e["loc"]), _message(e)) for e in exc.errors()]
-        raise ValidationFailed(_summary(errors), errors) from None
+        raise ValidationFailed.listing(_lead(errors), errors, shown=5) from None
     errors = cross_check(spec)
     if errors:
-        raise ValidationFailed(_summary(errors), errors)
+        raise ValidationFailed.listing(_lead(errors), errors, shown=5)
     return spec
 
 
@@ -336,10 +336,8 @@ def _message(error: Any) -> str:
     return f"{message[0].lower()}{message[1:]}" if message else kind
 
 
-def _summary(errors: list[FieldError]) -> str:
-    shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return f"The section spec has {len(errors)} problem(s): {shown}{more}."
+def _lead(errors: list[FieldError]) -> str:
+    return f"The section spec has {len(errors)} problem(s)"
 
 
 __all__ = ["AIIDA_PATH", "Column", "Plot", "Spec", "cross_check", "parse_spec"]

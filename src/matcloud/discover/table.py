@@ -88,7 +88,8 @@ class Table:
         allowed = {c.name for c in self.spec.filter_columns}
         for name, (low, high) in query.ranges.items():
             if name not in self.numbers or name not in allowed:
-                errors.append(FieldError(f"min_{name}", f"{name!r} is not a range filter"))
+                parameter = f"min_{name}" if low is not None else f"max_{name}"
+                errors.append(FieldError(parameter, f"{name!r} is not a range filter"))
                 continue
             column = self.numbers[name]
             with np.errstate(invalid="ignore"):
@@ -102,7 +103,7 @@ class Table:
                 continue
             mask &= self.others[name] == _canonical(self.spec.column(name), value)
         if errors:
-            raise ValidationFailed(_summary(errors), errors)
+            raise ValidationFailed.listing("The filters do not fit this section", errors)
         for word in query.q.lower().split()[:20]:
             mask &= np.strings.find(self.text, word) >= 0
         order = self._order(query.sort)
@@ -236,7 +237,8 @@ class Table:
         return None
 
     def _file_url(self, key: str) -> str:
-        version = self.context["files"].get(key, self.context["version_ids"][0])
+        found = self.context["files"].get(key)
+        version = found.version_id if found is not None else self.context["version_ids"][0]
         return f"/api/records/{version}/files/{quote(key)}/content"
 
     def _attachment(self, spec: Spec, part: str, values: dict[str, Any]) -> dict[str, Any] | None:
@@ -254,10 +256,6 @@ def _canonical(column: Column, value: str) -> str:
     if column.type == "boolean":
         return "True" if value.strip().lower() in ("true", "1", "yes") else "False"
     return value
-
-
-def _summary(errors: list[FieldError]) -> str:
-    return "; ".join(f"{e.field}: {e.message}" for e in errors) + "."
 
 
 __all__ = ["MAX_PAGE_SIZE", "RowQuery", "Table"]

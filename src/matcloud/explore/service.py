@@ -33,6 +33,7 @@ from matcloud.explore.aiida.container import ArchiveError, inspect
 from matcloud.explore.aiida.index import ArchiveSource, build_index
 from matcloud.explore.models import ExploreArchive, ExploreFile
 from matcloud.settings import Settings
+from matcloud.structures import Structure, StructureError, from_aiida_attributes
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ OPEN_SOURCES = 32
 #: How long "is this archive still public?" is remembered (a retraction shows within this).
 VISIBILITY_SECONDS = 5.0
 HASH_CHUNK = 1024 * 1024
+
+
+#: The node type of AiiDA's StructureData.
+STRUCTURE_NODE = "data.core.structure.StructureData."
 
 
 def is_aiida_file(key: str) -> bool:
@@ -228,6 +233,27 @@ class ExploreService:
                 _, dropped = self._sources.popitem(last=False)
                 dropped.close()
             return found
+
+    def structure_node(self, archive_id: str, uuid: str) -> Structure:
+        """A StructureData node of a browsable archive as a :class:`Structure`
+        (:class:`NotFound` for anything else; :class:`StructureError` if it cannot be read)."""
+        found = (
+            self.source(archive_id)
+            .connect()
+            .execute(
+                "SELECT label, attributes FROM db_dbnode WHERE uuid = ? AND node_type = ?",
+                (uuid, STRUCTURE_NODE),
+            )
+            .fetchone()
+        )
+        if found is None:
+            raise NotFound(f"Archive {archive_id} has no structure node {uuid!r}.")
+        label, attributes = found
+        try:
+            loaded = json.loads(attributes or "{}")
+        except ValueError as exc:
+            raise StructureError(f"its attributes are not JSON: {exc}") from None
+        return from_aiida_attributes(loaded, str(label or ""))
 
     def _is_visible(self, archive_id: str) -> bool:
         now = time.monotonic()

@@ -31,7 +31,7 @@ from matcloud.core.db import Database, UnitOfWork, utcnow
 from matcloud.core.jobs import JobQueue
 from matcloud.core.storage import BlobStore
 from matcloud.explore.models import ExploreFile
-from matcloud.explore.service import ExploreService, is_aiida_file
+from matcloud.explore.service import STRUCTURE_NODE, ExploreService, is_aiida_file
 from matcloud.optimade.masks import element_masks
 from matcloud.optimade.models import (
     SET_FIELD,
@@ -54,7 +54,6 @@ log = logging.getLogger(__name__)
 INDEX_VERSION_JOB = "optimade.index_version"
 #: Structure files bigger than this are not parsed (a 50 MB CIF is not a crystal structure).
 MAX_FILE_BYTES = 50 * 1024 * 1024
-STRUCTURE_NODE = "data.core.structure.StructureData."
 NODE_BATCH = 2000
 INSERT_BATCH = 2000
 
@@ -337,7 +336,6 @@ def _labelled(structure: Structure, label: str) -> Structure:
 
 __all__ = [
     "INDEX_VERSION_JOB",
-    "STRUCTURE_NODE",
     "StructureIndexer",
     "entry_id",
     "set_members",

@@ -19,9 +19,8 @@ from matcloud.archive.service import ArchiveService
 from matcloud.core.auth import Identity
 from matcloud.core.errors import NotFound
 from matcloud.explore.service import ExploreService
-from matcloud.optimade.indexing import STRUCTURE_NODE
 from matcloud.optimade.models import StructureEntry
-from matcloud.structures import StructureError, from_aiida_attributes, optimade_properties
+from matcloud.structures import StructureError, optimade_properties
 from matcloud.work.inputs import MAX_INPUT_BYTES, ToolInput
 from matcloud.work.tools.base import ToolError
 
@@ -75,21 +74,9 @@ class Sources:
         return ToolInput(json.dumps(document).encode(), f"{entry_id}.json", "optimade")
 
     def aiida_node(self, archive_id: str, uuid: str) -> ToolInput:
-        source = self.explore.source(archive_id)  # NotFound unless browsable
-        found = (
-            source.connect()
-            .execute(
-                "SELECT label, attributes FROM db_dbnode WHERE uuid = ? AND node_type = ?",
-                (uuid, STRUCTURE_NODE),
-            )
-            .fetchone()
-        )
-        if found is None:
-            raise NotFound(f"Archive {archive_id} has no structure node {uuid!r}.")
-        label, attributes = found
         try:
-            structure = from_aiida_attributes(json.loads(attributes or "{}"), str(label or ""))
-        except (StructureError, ValueError) as exc:
+            structure = self.explore.structure_node(archive_id, uuid)
+        except StructureError as exc:
             raise ToolError(f"This StructureData node cannot be read: {exc}", 422) from None
         document = optimade_properties(structure)
         return ToolInput(json.dumps(document).encode(), f"{uuid}.json", "optimade")

@@ -21,14 +21,8 @@ const state = { sort: null, page: 1 };
 let pointsRequest = 0;
 let rowsRequest = 0;
 
-function filterParams() {
-  const params = new URLSearchParams();
-  for (const element of form.elements) {
-    if (!element.name || element.name.startsWith("plot_") || element.name.startsWith("log_")) continue;
-    if (element.value !== "" && element.value != null) params.set(element.name, element.value);
-  }
-  return params;
-}
+const query = window.discoverQuery; // discover-early.js
+const filterParams = () => query.filters(form);
 
 function axes() {
   const value = (axis) => form.querySelector(`[data-axis="${axis}"]`)?.value || "";
@@ -50,13 +44,8 @@ function syncUrl() {
 }
 
 function restore() {
+  query.restore(form);
   const params = new URLSearchParams(location.search);
-  for (const element of form.elements) {
-    if (element.name && params.has(element.name)) {
-      if (element.type === "checkbox") element.checked = true;
-      else element.value = params.get(element.name);
-    }
-  }
   state.sort = params.get("sort");
   state.page = Number(params.get("page") || 1);
 }
@@ -79,13 +68,11 @@ async function drawPoints() {
     return;
   }
   const mine = ++pointsRequest;
-  const params = filterParams();
-  params.set("axes", [a.x, a.y, a.color].filter(Boolean).join(","));
-  const url = `${config.api.points}?${params}`;
-  // the first points were asked for by the page's head, while plotly loaded
+  const url = query.pointsUrl(form, plot);
+  // the first points were asked for by discover-early.js, while plotly loaded
   const early = window.discoverFirstPoints;
   window.discoverFirstPoints = null;
-  const { ok, body } = early && early.url === new URL(url, location.href).href
+  const { ok, body } = early && early.url === url
     ? await early.answer
     : await fetch(url).then(async (r) => ({ ok: r.ok, body: await r.json() }));
   performance.mark("discover-points");
