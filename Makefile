@@ -49,12 +49,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENDOR)/.stamp: node_modules/.package-lock.json
+$(VENDOR)/.stamp: node_modules/.package-lock.json web/plotly-scattergl.js
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/weas
 	cp node_modules/weas/dist/index.mjs node_modules/weas/dist/style.css $(VENDOR)/weas/
 	cp node_modules/plotly.js-dist-min/plotly.min.js $(VENDOR)/
 	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	node web/plotly-scattergl.js $(VENDOR)/plotly-scattergl.min.js
 	touch $@
 
 vendor: $(VENDOR)/.stamp
@@ -162,3 +163,18 @@ quantum-espresso:
 
 phonon-examples: quantum-espresso $(VENV_PHONOPY)/.installed
 	OMP_NUM_THREADS=1 PYTHONUTF8=1 $(VENV_PHONOPY)/bin/python $(PHONON_SCRIPT) $(PHONON_ARGS)
+
+# The DISCOVER demo section of materials ID cards: real pw.x/ph.x runs driven by AiiDA (in
+# .venv-aiida, with SeeK-path added), written to src/matcloud/discover/data/demo-idcards.aiida
+# and its README. Not part of run/test: the outputs are committed (a few minutes on 2 cores).
+IDCARDS_SCRIPT := scripts/demo_idcards.py
+IDCARDS_REQS   := scripts/idcards-requirements.txt
+
+.PHONY: demo-idcards
+
+$(VENV_AIIDA)/.idcards-installed: $(IDCARDS_REQS) | $(VENV_AIIDA)/.installed
+	$(VENV_AIIDA)/bin/python -m pip install --quiet -r $(IDCARDS_REQS)
+	touch $@
+
+demo-idcards: quantum-espresso $(VENV_AIIDA)/.idcards-installed
+	OMP_NUM_THREADS=1 PYTHONUTF8=1 $(VENV_AIIDA)/bin/python $(IDCARDS_SCRIPT)

@@ -17,7 +17,9 @@ time to interactive in chromium.
 4. **Time to interactive**: chromium (Debian's, through Playwright) loads the section page
    ``--loads`` times (fresh browser context each time); the figure is the time from
    navigation start until the plot has drawn all 70,000 points (``data-ready`` on the plot,
-   set after plotly renders), and plotly's own draw time is logged apart.
+   set after plotly renders), and plotly's own draw time is logged apart. Its anchor: the same
+   page with the full plotly.js bundle (4.8 MB) served in place of the page's partial one
+   (core + ``scattergl``, 1.5 MB, built by ``make vendor``), loads interleaved.
 """
 
 from __future__ import annotations
@@ -107,39 +109,53 @@ def anchor_sql(params: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     return rows, count, bind
 
 
-def browser_loads(url: str, loads: int) -> list[dict[str, float]]:
-    from playwright.sync_api import sync_playwright
+#: The full plotly.js bundle, served in place of the page's scattergl-only one for the anchor.
+FULL_PLOTLY = ROOT / "src" / "matcloud" / "web" / "static" / "vendor" / "plotly.min.js"
+PARTIAL_PLOTLY = "**/vendor/plotly-scattergl.min.js"
 
-    found = []
+
+def browser_loads(url: str, loads: int) -> dict[str, list[dict[str, float]]]:
+    """``loads`` page loads with the page's own partial plotly bundle ("ours") and as many with
+    the full bundle served in its place ("anchor"), interleaved, a fresh context each."""
+    from playwright.sync_api import Route, sync_playwright
+
+    def full(route: Route) -> None:
+        route.fulfill(path=FULL_PLOTLY, content_type="application/javascript")
+
+    found: dict[str, list[dict[str, float]]] = {"ours": [], "anchor": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        for _ in range(loads):
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.goto(url)
-            page.wait_for_function(
-                "document.getElementById('discover-plot').dataset.ready === 'true'",
-                timeout=60_000,
-            )
-            timing = page.evaluate(
-                """() => {
-                  const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? -1;
-                  return {
-                    ready: mark("discover-drawn"),
-                    dom: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
-                    fetched: mark("discover-points"),
-                    plotly: mark("discover-plotly"),
-                    points: Number(document.getElementById('discover-plot').dataset.points),
-                  };
-                }"""
-            )
-            assert timing["points"] == 70_000, timing
-            found.append(timing)
-            context.close()
+        for i in range(loads):
+            for variant in ("ours", "anchor") if i % 2 == 0 else ("anchor", "ours"):
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                if variant == "anchor":
+                    context.route(PARTIAL_PLOTLY, full)
+                page = context.new_page()
+                page.goto(url)
+                page.wait_for_function(
+                    "document.getElementById('discover-plot').dataset.ready === 'true'",
+                    timeout=60_000,
+                )
+                timing = page.evaluate(
+                    """() => {
+                      const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? -1;
+                      return {
+                        ready: mark("discover-drawn"),
+                        dom: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+                        fetched: mark("discover-points"),
+                        plotly: mark("discover-plotly"),
+                        points: Number(document.getElementById('discover-plot').dataset.points),
+                        traces: Object.keys(window.Plotly.PlotSchema.get().traces).length,
+                      };
+                    }"""
+                )
+                assert timing["points"] == 70_000, timing
+                found[variant].append(timing)
+                context.close()
         browser.close()
     return found
 
@@ -215,16 +231,22 @@ def main() -> None:
             f"| {name} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} | {tail} |"
         )
     timings = browser_loads(f"{base}/discover/{SLUG}", args.loads)
-    ready = [t["ready"] for t in timings]
-    dom = [t["dom"] for t in timings]
-    for name in ("fetched", "plotly"):
-        print(f"  {name}: median {statistics.median(t[name] for t in timings):.0f} ms")
-    each = ", ".join(f"{r:.0f}" for r in ready)
-    print(
-        f"\ntime to interactive (70,000 points drawn), {args.loads} loads: median "
-        f"{statistics.median(ready):.0f} ms (each: {each}); DOMContentLoaded median "
-        f"{statistics.median(dom):.0f} ms"
-    )
+    for variant, label in (
+        ("ours", "ours (plotly core + scattergl, 1.5 MB)"),
+        ("anchor", "anchor (the full plotly.js bundle, 4.8 MB)"),
+    ):
+        found = timings[variant]
+        ready = [t["ready"] for t in found]
+        each = ", ".join(f"{r:.0f}" for r in ready)
+        marks = ", ".join(
+            f"{name} {statistics.median(t[name] for t in found):.0f}"
+            for name in ("dom", "fetched", "plotly")
+        )
+        print(
+            f"\n{label}: {found[0]['traces']} trace types; time to interactive (70,000 points "
+            f"drawn), {args.loads} loads: median {statistics.median(ready):.0f} ms (each: {each}); "
+            f"medians: DOMContentLoaded, points fetched, module start: {marks} ms"
+        )
     server.should_exit = True
 
 

@@ -91,11 +91,13 @@ def test_demo_is_idempotent_and_labelled(settings: Settings) -> None:
     db = Database(settings.resolved_database_url)
     first = run(settings, "demo").stdout
     assert first.count("password (shown once)") == 2
-    assert first.count("demo record ") == 5  # the four records, and the one of DISCOVER
+    assert first.count("demo record ") == 6  # the four records, and the two of DISCOVER
     assert "demo section /discover/demo-frameworks (70,000 rows): built" in first
+    assert "demo section /discover/demo-idcards (5 rows): built" in first
     second = run(settings, "demo").stdout
     assert "password" not in second and second.count("exist") == 3
     assert "demo section /discover/demo-frameworks (70,000 rows): up to date" in second
+    assert "demo section /discover/demo-idcards (5 rows): up to date" in second
     from sqlalchemy import select
 
     from matcloud.archive.models import Record
@@ -105,8 +107,8 @@ def test_demo_is_idempotent_and_labelled(settings: Settings) -> None:
         with db.read() as session:
             demo = session.scalars(select(Record.is_demo)).all()
             browsable = session.scalars(select(ExploreArchive.status)).all()
-        assert demo == [True] * 5
-        assert browsable == ["ready"]  # the demo AiiDA archive, indexed on publication
+        assert demo == [True] * 6
+        assert browsable == ["ready"] * 2  # the demo AiiDA archives, indexed on publication
     finally:
         db.dispose()
 

@@ -137,6 +137,7 @@ def install_sections(sections: list[Section], platform: Platform) -> None:
         Stat(item["title"] + (" (demo data)" if item["demo"] else ""), item["rows"], item["url"])
         for item in platform.discover.sections()["sections"]
     ]
+    discover.links = [("Add a section (administrators)", "/discover/new")]
 
 
 def explore_stats(service: ExploreService) -> list[Stat]:

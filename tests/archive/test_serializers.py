@@ -388,7 +388,7 @@ def test_demo_records_validate_against_datacite(app: FastAPI, client: TestClient
     dc = schema("oai-pmh/oai_dc.xsd")
     messages = list(load_demo(app.state.platform))
     ids = [m.split()[2].rstrip(":") for m in messages if m.startswith("demo record ")]
-    assert len(ids) == 5  # ARCHIVE's four, and the record of DISCOVER's demo section
+    assert len(ids) == 6  # ARCHIVE's four, and the records of DISCOVER's demo sections
     for record_id in ids:
         record = client.get(f"/api/records/{record_id}").json()
         assert record["is_demo"]

@@ -1,6 +1,7 @@
-"""The 70,000-row demo section in a real browser: the plot draws every point, a filter
-narrows plot and table together, a click on a point opens that material's ID card, the table
-sorts on the server.
+"""The demo sections in a real browser. The 70,000-row one: the plot draws every point, a
+filter narrows plot and table together, a click on a point opens that material's ID card, the
+table sorts on the server. The ID-card one: a filter, a click on a point, the card's structure,
+bands and phonons, a provenance link into EXPLORE.
 
 Set ``MATCLOUD_SCREENSHOTS=/some/dir`` to keep screenshots of the pages.
 """
@@ -10,10 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
-from archive_helpers import metadata
-from discover_helpers import AIIDA_SPEC, RICH
 from livesite import LiveSite, screenshot
 from matcloud.core.instance import Instance
 from matcloud.core.models import Role
@@ -105,45 +103,57 @@ def test_filter_the_plot_and_open_a_card(live_site: LiveSite, browser_page: Any)
     assert not errors, errors
 
 
-def test_an_id_card_links_into_explore(live_site: LiveSite, browser_page: Any) -> None:
-    """A section built from an AiiDA group: the card's structure in 3D, and a value's
-    provenance link that lands on its node in EXPLORE."""
-    if not RICH.exists():
-        pytest.skip("AiiDA fixtures not built: run `make aiida-fixtures`")
-    instance = Instance.open(live_site.settings.model_copy(update={"job_queue": "immediate"}))
-    try:
-        platform = Platform.build(instance)
-        auth = instance.auth
-        auth.create_user(None, "dep@example.org", "Dep", password="x" * 12, role=Role.USER)
-        auth.create_user(None, "mod@example.org", "Mod", password="x" * 12, role=Role.MODERATOR)
-        depositor, moderator = auth.get_user("dep@example.org"), auth.get_user("mod@example.org")
-        archive = platform.archive
-        draft = archive.drafts.create(depositor, {"metadata": metadata()})
-        archive.files.init(depositor, draft["id"], [{"key": "workflow.aiida"}])
-        with RICH.open("rb") as handle:
-            archive.files.put_content(depositor, draft["id"], "workflow.aiida", handle, None)
-        archive.files.commit(depositor, draft["id"], "workflow.aiida")
-        published = archive.publisher.publish(moderator, draft["id"])
-        spec = AIIDA_SPEC.replace("RECORD", published["id"])
-        platform.discover.add(auth.first_admin(), spec)
-        platform.close()
-    finally:
-        instance.close()
-    rows = httpx.get(
-        f"{live_site.url}/api/discover/workflows/rows", params={"min_energy": -1000}
-    ).json()["rows"]
+def test_filter_click_a_point_and_follow_the_provenance(
+    live_site: LiveSite, browser_page: Any
+) -> None:
+    """The ID-card demo (real pw.x and ph.x runs by AiiDA): filter, click a point, see the
+    card's structure, bands and phonons drawn, follow a value's provenance into EXPLORE."""
+    build_demo(live_site)
+    slug = "demo-idcards"
     page = browser_page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_site.url}/discover/workflows/{rows[0]['key']}")
+    page.goto(f"{live_site.url}/discover/{slug}")
+    page.wait_for_function(
+        "document.getElementById('discover-plot').dataset.ready === 'true'", timeout=60_000
+    )
+    assert _points(page) == 5
+    page.fill("input[name=min_band_gap]", "1")
+    page.wait_for_function("document.getElementById('discover-plot').dataset.points === '3'")
+    diamond = httpx.get(
+        f"{live_site.url}/api/discover/{slug}/rows", params={"q": "Diamond"}
+    ).json()["rows"][0]["key"]
+    point = page.evaluate(
+        """(key) => {
+          const gd = document.getElementById("discover-plot");
+          const trace = gd._fullData[0];
+          const i = trace.customdata.indexOf(key);
+          const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+          const box = gd.querySelector(".nsewdrag").getBoundingClientRect();
+          return { x: box.left + xa.d2p(trace.x[i]), y: box.top + ya.d2p(trace.y[i]), i };
+        }""",
+        diamond,
+    )
+    assert point["i"] >= 0  # diamond (LDA gap 4.1 eV) passes the filter
+    page.mouse.move(point["x"], point["y"])
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url(f"**/discover/{slug}/{diamond}", timeout=15_000)
+    assert page.locator("h1").inner_text() == "Diamond"
     page.wait_for_function(
         "document.getElementById('card-structure').dataset.atoms === '2'", timeout=30_000
     )
-    screenshot(page, "discover-card-aiida")
-    link = page.locator("tr:has(th:text('energy')) a.provenance")
+    for box in ("card-bands", "card-phonons"):
+        page.wait_for_function(
+            f"document.getElementById('{box}').dataset.ready === 'true'", timeout=30_000
+        )
+    assert "branches along" in page.locator("#phonons-status").inner_text()
+    assert "Frequency (THz)" in page.locator("#card-phonons").inner_text()
+    screenshot(page, "discover-card-idcards")
+    link = page.locator("tr:has(th:text('Band gap')) a.provenance")
     target = link.get_attribute("href")
     link.click()
     page.wait_for_url(f"**{target}")
     assert "/explore/" in page.url and "/nodes/" in page.url
-    assert "Dict" in page.locator("main").inner_text()
+    main = page.locator("main").inner_text()
+    assert "Dict" in main and "band_gap" in main and "pw_bands" in main
     assert not errors, errors

@@ -11,7 +11,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from discover_helpers import AIIDA_SPEC, RICH, add, publish
+from discover_helpers import AIIDA_SPEC, CSV, RICH, SPEC, add, publish
+from factories import csrf_from, make_user, sign_in
+from matcloud.core.models import Role
+from work_data import SI
 
 
 def test_the_section_page_and_its_twin(client: TestClient, layers: dict[str, Any]) -> None:
@@ -85,3 +88,42 @@ def test_a_section_with_one_number_is_a_table(
     html = client.get("/discover/gaps").text
     assert 'id="discover-plot"' not in html and 'name="min_gap"' in html
     assert client.get("/discover/gaps.json").json()["plot"] is None
+
+
+def test_admins_add_a_section_through_the_page(client: TestClient, app: FastAPI) -> None:
+    record = publish(client, app, {"materials.csv": CSV, "Si.vasp": SI})
+    spec = SPEC.replace("RECORD", record["id"])
+    make_user(app, "curator@example.org", Role.USER)
+    sign_in(client, "curator@example.org")
+    assert client.get("/discover/new").status_code == 403  # admins only
+    page = client.get("/discover/layers")
+    assert page.status_code == 404
+    client.cookies.clear()
+    make_user(app, "root@example.org", Role.ADMIN)
+    sign_in(client, "root@example.org")
+    form = client.get("/discover/new")
+    assert form.status_code == 200 and 'name="spec"' in form.text
+    token = csrf_from(form.text)
+    no_token = client.post("/discover/new", data={"spec": spec}, follow_redirects=False)
+    assert no_token.status_code == 403 and client.get("/api/discover").json()["sections"] == []
+
+    wrong = spec.replace("{name: gap, title: Band gap, type: number", "{name: gap, type: numbr")
+    answer = client.post("/discover/new", data={"spec": wrong, "csrf_token": token})
+    assert answer.status_code == 400
+    assert "columns[2].type" in answer.text and "numbr" in answer.text
+    assert "slug: layers" in answer.text  # the spec stays in the form
+    assert client.get("/api/discover").json()["sections"] == []
+    empty = client.post("/discover/new", data={"spec": "  ", "csrf_token": token})
+    assert empty.status_code == 400 and "paste its YAML or upload" in empty.text
+
+    built = client.post(
+        "/discover/new",
+        data={"csrf_token": token},
+        files={"file": ("layers.yaml", spec.encode(), "application/yaml")},
+        follow_redirects=False,
+    )
+    assert built.status_code == 303 and built.headers["location"] == "/discover/layers"
+    assert client.get("/discover/layers").status_code == 200
+    listed = client.get("/discover/new.json").json()["sections"]
+    assert [s["slug"] for s in listed] == ["layers"] and listed[0]["rows"] == 5
+    assert "/discover/new" in client.get("/discover").text  # linked from DISCOVER's page

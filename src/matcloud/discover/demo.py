@@ -3,14 +3,20 @@
 ``demo-frameworks``: 70,000 porous frameworks made by a seeded generator, published as a
 demo record (a CSV table and a README), then built into a section from
 ``data/demo-frameworks.yaml``: the scale test of the plot and the table.
+
+``demo-idcards``: materials ID cards of five crystals from real Quantum ESPRESSO calculations
+driven by AiiDA (``scripts/demo_idcards.py`` wrote ``data/demo-idcards.aiida`` and its
+README), published as a demo record, indexed by EXPLORE and built into a section from
+``data/demo-idcards.yaml``: bands, phonons and provenance on every card.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -25,6 +31,7 @@ FRAMEWORKS = 70_000
 SEED = 20201020  # the Materials Cloud paper's publication date
 TOPOLOGIES = ["hcb", "sql", "kgm", "dia", "pts", "bor", "ctn", "srs", "fes", "hxl", "ths", "lon"]
 TITLE = "Demo: 70,000 generated porous frameworks (methane storage)"
+IDCARDS_TITLE = "Demo: band structures and phonons of five crystals (Quantum ESPRESSO, AiiDA)"
 README = """# Demo: 70,000 generated porous frameworks
 
 Demo data, generated - not research results. The table `frameworks.csv` is made by
@@ -83,61 +90,114 @@ def load_demo_sections(
     moderator: Identity,
     admin: Identity,
 ) -> Iterator[str]:
-    """Publish the demo record and build the section from it (both idempotent)."""
-    record_id, made = _demo_record(archive, depositor, moderator)
-    if made is not None:
-        yield f"demo record {made}: {TITLE}"
-    spec = (DATA / "demo-frameworks.yaml").read_text().replace("RECORD", record_id)
-    built = discover.add(admin, spec)
-    state = "built" if built["changed"] else "up to date"
-    yield f"demo section {built['url']} ({built['rows']:,} rows): {state}"
+    """Publish the demo records and build the sections from them (all idempotent)."""
+    demos = [
+        (
+            "demo-frameworks.yaml",
+            TITLE,
+            _FRAMEWORKS_METADATA,
+            lambda: [
+                ("frameworks.csv", frameworks_csv()),
+                ("README.md", README.format(seed=SEED).encode()),
+            ],
+        ),
+        (
+            "demo-idcards.yaml",
+            IDCARDS_TITLE,
+            _IDCARDS_METADATA,
+            lambda: [
+                ("demo-idcards.aiida", (DATA / "demo-idcards.aiida").read_bytes()),
+                ("README.md", (DATA / "demo-idcards.md").read_bytes()),
+            ],
+        ),
+    ]
+    for spec_file, title, metadata, files in demos:
+        record_id, version_id, made = _demo_record(archive, depositor, moderator, metadata, files)
+        if made:
+            yield f"demo record {version_id}: {title}"
+        _index_now(discover, version_id)
+        spec = (DATA / spec_file).read_text().replace("RECORD", record_id)
+        built = discover.add(admin, spec)
+        state = "built" if built["changed"] else "up to date"
+        yield f"demo section {built['url']} ({built['rows']:,} rows): {state}"
+
+
+#: the Materials Cloud paper, whose DISCOVER sections these demos imitate
+_PAPER = {
+    "identifier": "10.1038/s41597-020-00637-5",
+    "scheme": "doi",
+    "relation_type": {"id": "isdocumentedby"},
+}
+_FRAMEWORKS_METADATA: dict[str, Any] = {
+    "resource_type": {"id": "dataset"},
+    "title": TITLE,
+    "creators": [
+        {"person_or_org": {"type": "organizational", "name": "matcloud demo generator"}},
+    ],
+    "description": "Demo content, generated: 70,000 porous frameworks with computed-like "
+    "properties for methane storage, made from a fixed seed by matcloud's demo generator. "
+    "Not research data. The DISCOVER demo section 'demo-frameworks' is built from it.",
+    "subjects": [{"subject": "demo"}, {"subject": "porous frameworks"}],
+    "rights": [{"id": "cc0-1.0"}],
+    "related_identifiers": [_PAPER],
+}
+_IDCARDS_METADATA: dict[str, Any] = {
+    "resource_type": {"id": "dataset"},
+    "title": IDCARDS_TITLE,
+    "creators": [
+        {"person_or_org": {"type": "organizational", "name": "matcloud demo calculations"}},
+    ],
+    "description": "Demo content: real Quantum ESPRESSO calculations (pw.x, ph.x, q2r.x, "
+    "matdyn.x from Debian) of silicon, diamond, AlAs, MgO and aluminium, run by AiiDA work "
+    "chains with demo-grade parameters (LDA, coarse meshes). The AiiDA archive holds the "
+    "provenance of every value: structures, pseudopotentials, parameters, band structures and "
+    "phonon dispersions. The DISCOVER demo section 'demo-idcards' is built from it.",
+    "subjects": [
+        {"subject": "demo"},
+        {"subject": "band structure"},
+        {"subject": "phonons"},
+        {"subject": "Quantum ESPRESSO"},
+    ],
+    "rights": [{"id": "cc-by-4.0"}],
+    "related_identifiers": [_PAPER],
+}
 
 
 def _demo_record(
-    archive: ArchiveService, depositor: Identity, moderator: Identity
-) -> tuple[str, str | None]:
-    """The demo record's id, and the version published now (None: it existed)."""
+    archive: ArchiveService,
+    depositor: Identity,
+    moderator: Identity,
+    metadata: dict[str, Any],
+    files: Callable[[], list[tuple[str, bytes]]],
+) -> tuple[str, str, bool]:
+    """The demo record's id, its version's id, and whether it was published now."""
     with archive.ctx.db.read() as session:
-        found = session.scalar(
-            select(Record.id)
+        found = session.execute(
+            select(Record.id, Version.id)
             .join(Version, Version.record_id == Record.id)
-            .where(Record.is_demo.is_(True), Version.metadata_json["title"].as_string() == TITLE)
-        )
+            .where(
+                Record.is_demo.is_(True),
+                Version.metadata_json["title"].as_string() == metadata["title"],
+            )
+        ).first()
     if found is not None:
-        return str(found), None
-    metadata = {
-        "resource_type": {"id": "dataset"},
-        "title": TITLE,
-        "creators": [
-            {
-                "person_or_org": {"type": "organizational", "name": "matcloud demo generator"},
-            }
-        ],
-        "description": "Demo content, generated: 70,000 porous frameworks with computed-like "
-        "properties for methane storage, made from a fixed seed by matcloud's demo generator. "
-        "Not research data. The DISCOVER demo section 'demo-frameworks' is built from it.",
-        "subjects": [{"subject": "demo"}, {"subject": "porous frameworks"}],
-        "rights": [{"id": "cc0-1.0"}],
-        # the Materials Cloud paper, whose DISCOVER sections this demo imitates
-        "related_identifiers": [
-            {
-                "identifier": "10.1038/s41597-020-00637-5",
-                "scheme": "doi",
-                "relation_type": {"id": "isdocumentedby"},
-            }
-        ],
-    }
+        return str(found[0]), str(found[1]), False
     draft = archive.drafts.create(depositor, {"metadata": metadata}, is_demo=True)
     version_id = draft["id"]
-    for name, data in (
-        ("frameworks.csv", frameworks_csv()),
-        ("README.md", README.format(seed=SEED).encode()),
-    ):
+    for name, data in files():
         archive.files.init(depositor, version_id, [{"key": name}])
         archive.files.put_content(depositor, version_id, name, io.BytesIO(data), None)
         archive.files.commit(depositor, version_id, name)
     published = archive.publisher.publish(moderator, version_id)
-    return str(published["id"]).split("v")[0], str(published["id"])
+    return str(published["id"]).split("v")[0], str(published["id"]), True
+
+
+def _index_now(discover: DiscoverService, version_id: str) -> None:
+    """Index the version's AiiDA archives in EXPLORE now, unless done: a section reads an
+    archive once it is browsable, and the demo must not wait for a worker."""
+    for state in discover.explore.for_version(version_id).values():
+        if state.get("status") not in ("ready", "failed"):
+            discover.explore.index(str(state["id"]))
 
 
 __all__ = ["frameworks_csv", "load_demo_sections"]

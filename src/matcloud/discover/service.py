@@ -232,10 +232,11 @@ class DiscoverService:
         archive_id: str | None,
     ) -> None:
         """Every file a row names is in the records; every node is in the archive, and the
-        structure and bands columns name nodes of those types."""
+        structure, bands and phonons columns name nodes of those types."""
         errors: list[FieldError] = []
         expected: dict[str, str] = {}
-        for part, node_type in (("structure", STRUCTURE_NODE), ("bands", BANDS_NODE)):
+        parts = (("structure", STRUCTURE_NODE), ("bands", BANDS_NODE), ("phonons", BANDS_NODE))
+        for part, node_type in parts:
             attached = getattr(spec, part)
             if attached is not None:
                 expected[attached.column] = node_type

@@ -116,9 +116,12 @@ class Column(_Strict):
 
 class Attached(_Strict):
     """The structure, bands or phonons of a row: the column holding a record file's key
-    (``file``) or an AiiDA node's UUID (``node``)."""
+    (``file``) or an AiiDA node's UUID (``node``); for bands, optionally the number column
+    whose value is drawn as zero (the valence band maximum or the Fermi energy, in the bands'
+    unit)."""
 
     column: str
+    zero: str | None = None
 
 
 class Card(_Strict):
@@ -285,6 +288,10 @@ def cross_check(spec: Spec) -> list[FieldError]:
         attached: Attached | None = getattr(spec, part)
         if attached is not None:
             need(f"{part}.column", attached.column, ("file", "node"))
+            if attached.zero is not None and part != "bands":
+                errors.append(FieldError(f"{part}.zero", "only bands have an energy zero"))
+            else:
+                need(f"{part}.zero", attached.zero, NUMERIC)
     need("card.title", spec.card.title, ("string",))
     for i, name in enumerate(spec.card.properties or []):
         need(f"card.properties[{i}]", name)

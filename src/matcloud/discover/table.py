@@ -17,7 +17,7 @@ from urllib.parse import quote
 import numpy as np
 
 from matcloud.core.errors import FieldError, NotFound, ValidationFailed
-from matcloud.discover.spec import Column, Spec
+from matcloud.discover.spec import Attached, Column, Spec
 
 MAX_PAGE_SIZE = 500
 
@@ -242,14 +242,22 @@ class Table:
         return f"/api/records/{version}/files/{quote(key)}/content"
 
     def _attachment(self, spec: Spec, part: str, values: dict[str, Any]) -> dict[str, Any] | None:
-        column = spec.column(getattr(spec, part).column)
+        attached: Attached = getattr(spec, part)
+        column = spec.column(attached.column)
         value = values.get(column.name)
         if value is None:
             return None
         archive = self.context.get("archive_id")
         if column.type == "node" and archive:
-            return {"node": value, "archive": archive, "url": f"/explore/{archive}/nodes/{value}"}
-        return {"file": value, "url": self._file_url(str(value))}
+            found = {"node": value, "archive": archive, "url": f"/explore/{archive}/nodes/{value}"}
+        else:
+            found = {"file": value, "url": self._file_url(str(value))}
+        if attached.zero is not None and values.get(attached.zero) is not None:
+            found["zero"] = {
+                "value": values[attached.zero],
+                "title": spec.column(attached.zero).label,
+            }
+        return found
 
 
 def _canonical(column: Column, value: str) -> str:

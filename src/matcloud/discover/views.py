@@ -7,6 +7,9 @@
 - ``/discover/<slug>/<key>``: a material's ID card: every property with its unit and a link
   to the node it came from, the structure in 3D with downloads, a "cite" box, and hand-over
   links to the WORK tools.
+- ``/discover/new`` (administrators): paste or upload a spec; it is checked, built and
+  published (the same as ``matcloud discover add`` and ``POST /api/discover``); what is wrong
+  is listed field by field, with the spec kept in the form.
 """
 
 from __future__ import annotations
@@ -15,10 +18,17 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from matcloud.archive.markdown import render_markdown
-from matcloud.discover.api import row_query, service_of
-from matcloud.web.rendering import Page, page
+from matcloud.core.auth import require_role
+from matcloud.core.errors import FieldError, ValidationFailed
+from matcloud.core.models import Role
+from matcloud.discover.api import MAX_SPEC_UPLOAD, row_query, service_of
+from matcloud.web.rendering import Page, page, render
+from matcloud.web.security import current_identity
 
 router = APIRouter(tags=["discover pages"])
 
@@ -31,6 +41,57 @@ def _citation(head: dict[str, Any]) -> str:
     dois = [s["doi"] for s in head["sources"] if s.get("doi")]
     where = "; ".join(f"https://doi.org/{d}" for d in dois)
     return f"{authors} ({year}). {head['title']}. Materials data{': ' + where if where else ''}."
+
+
+def _new_page(
+    request: Request, spec: str = "", error: ValidationFailed | None = None, status: int = 200
+) -> Page:
+    data = {
+        "spec": spec,
+        "error": None
+        if error is None
+        else {
+            "detail": str(error),
+            "fields": [{"field": e.field, "message": e.message} for e in error.errors],
+        },
+        "sections": service_of(request).sections()["sections"],
+        "limit": MAX_SPEC_UPLOAD,
+    }
+    return Page("discover/new.html", data, title="Add a DISCOVER section", status=status)
+
+
+# before "/discover/{slug}", which would take "new" for a slug
+@page(router, "/discover/new")
+def new_section(request: Request) -> Page:
+    require_role(current_identity(request), Role.ADMIN)
+    return _new_page(request)
+
+
+@router.post("/discover/new", include_in_schema=False)
+async def add_section(request: Request) -> Response:
+    identity = current_identity(request)
+    require_role(identity, Role.ADMIN)
+    form = await request.form(max_files=1, max_fields=10)  # parsed already by the CSRF check
+    try:
+        upload = form.get("file")
+        text = str(form.get("spec") or "")
+        if isinstance(upload, UploadFile) and upload.filename:
+            text = (await upload.read(MAX_SPEC_UPLOAD + 1)).decode("utf-8", errors="replace")
+    finally:
+        await form.close()
+    try:
+        if not text.strip():
+            raise ValidationFailed(
+                "Give the spec: paste its YAML or upload the file.", [FieldError("spec", "empty")]
+            )
+        if len(text.encode()) > MAX_SPEC_UPLOAD:
+            raise ValidationFailed(
+                f"The spec is over {MAX_SPEC_UPLOAD:,} bytes.", [FieldError("spec", "too large")]
+            )
+        built = await run_in_threadpool(service_of(request).add, identity, text)
+    except ValidationFailed as error:
+        return render(request, _new_page(request, text[:MAX_SPEC_UPLOAD], error, status=400))
+    return RedirectResponse(str(built["url"]), status_code=303)
 
 
 @page(router, "/discover/{slug}")
