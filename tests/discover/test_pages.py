@@ -5,6 +5,7 @@ section list."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,3 +128,42 @@ def test_admins_add_a_section_through_the_page(client: TestClient, app: FastAPI)
     listed = client.get("/discover/new.json").json()["sections"]
     assert [s["slug"] for s in listed] == ["layers"] and listed[0]["rows"] == 5
     assert "/discover/new" in client.get("/discover").text  # linked from DISCOVER's page
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "matcloud" / "work" / "data" / "phonons"
+PHONON_SPEC = """
+slug: phonon-files
+title: Phonons from files
+authors: [{name: Ada Curator}]
+sources: [{record: "RECORD"}]
+rows: {table: phonons.csv, id: name}
+columns:
+  - {name: name, type: string}
+  - {name: structure, type: file}
+  - {name: phonons, type: file}
+structure: {column: structure}
+phonons: {column: phonons}
+"""
+
+
+def test_a_phonon_file_opens_in_the_visualiser(
+    client: TestClient, app: FastAPI, admin: dict[str, str]
+) -> None:
+    band = (EXAMPLES / "si-phonopy-band.yaml").read_bytes()
+    table = b"name,structure,phonons\nsilicon,Si.vasp,si-band.yaml\nbare,Si.vasp,\n"
+    record = publish(client, app, {"phonons.csv": table, "Si.vasp": SI, "si-band.yaml": band})
+    built = add(client, admin, PHONON_SPEC.replace("RECORD", record["id"]))
+    assert built.status_code == 201, built.text
+    card = client.get("/discover/phonon-files/silicon.json").json()
+    link = f"/work/phonons/open?record={record['id']}&file=si-band.yaml"
+    assert card["phonons"]["open"] == link
+    assert link.replace("&", "&amp;") in client.get("/discover/phonon-files/silicon").text
+    opened = client.get(link, follow_redirects=False)
+    assert opened.status_code == 303, opened.text[:300]
+    result = client.get(opened.headers["location"] + ".json").json()
+    assert result["result"]["formula"] == "Si" and result["result"]["nbranches"] == 6
+    assert client.get("/discover/phonon-files/bare.json").json().get("phonons") is None
+    csv = client.get(f"/work/phonons/open?record={record['id']}&file=phonons.csv")
+    assert csv.status_code == 400  # not a phonon file: the tool's own message
+    structure = client.get("/work/phonons/open?archive=x&node=y")
+    assert structure.status_code == 400 and "takes a record&#39;s file" in structure.text

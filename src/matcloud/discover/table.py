@@ -237,9 +237,11 @@ class Table:
         return None
 
     def _file_url(self, key: str) -> str:
+        return f"/api/records/{self._version_of(key)}/files/{quote(key)}/content"
+
+    def _version_of(self, key: str) -> str:
         found = self.context["files"].get(key)
-        version = found.version_id if found is not None else self.context["version_ids"][0]
-        return f"/api/records/{version}/files/{quote(key)}/content"
+        return str(found.version_id if found is not None else self.context["version_ids"][0])
 
     def _attachment(self, spec: Spec, part: str, values: dict[str, Any]) -> dict[str, Any] | None:
         attached: Attached = getattr(spec, part)
@@ -251,7 +253,11 @@ class Table:
         if column.type == "node" and archive:
             found = {"node": value, "archive": archive, "url": f"/explore/{archive}/nodes/{value}"}
         else:
-            found = {"file": value, "url": self._file_url(str(value))}
+            found = {
+                "file": value,
+                "url": self._file_url(str(value)),
+                "version": self._version_of(str(value)),
+            }
         if attached.zero is not None and values.get(attached.zero) is not None:
             found["zero"] = {
                 "value": values[attached.zero],

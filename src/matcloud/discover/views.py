@@ -131,6 +131,10 @@ def card_page(request: Request, slug: str, key: str) -> Page:
             {"title": "Open in SeeK-path", "url": f"/work/seekpath/open?{given}"},
             {"title": "Inspect the structure", "url": f"/work/inspect/open?{given}"},
         ]
+    phonons = card.get("phonons")
+    if phonons and "file" in phonons:  # phonopy's band.yaml: the visualiser animates the modes
+        given = f"record={phonons['version']}&file={quote(phonons['file'])}"
+        phonons["open"] = f"/work/phonons/open?{given}"
     data = card | {
         "section_title": head["title"],
         "demo": head["demo"],

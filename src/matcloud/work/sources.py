@@ -39,7 +39,9 @@ class Sources:
         self.archive = archive
         self.explore = explore
 
-    def record_file(self, identity: Identity, record_id: str, key: str) -> ToolInput:
+    def record_file(
+        self, identity: Identity, record_id: str, key: str, limit: int = MAX_INPUT_BYTES
+    ) -> ToolInput:
         ctx = self.archive.ctx
         with ctx.db.read() as session:
             version = self.archive.records.resolve_id(session, identity, record_id)
@@ -54,12 +56,10 @@ class Sources:
             if found is None or found.blob_id is None:
                 raise NotFound(f"{version.id} has no file {key!r}.")
             blob_id, size = found.blob_id, found.size or 0
-        if size > MAX_INPUT_BYTES:
-            raise ToolError(
-                f"{key} is {size:,} bytes; the tools accept up to {MAX_INPUT_BYTES:,}.", 413
-            )
+        if size > limit:
+            raise ToolError(f"{key} is {size:,} bytes; this tool accepts up to {limit:,}.", 413)
         with ctx.blobs.open(blob_id) as stream:
-            data = stream.read(MAX_INPUT_BYTES + 1)
+            data = stream.read(limit + 1)
         return ToolInput(data, key.rsplit("/", 1)[-1])
 
     def optimade_entry(self, entry_id: str) -> ToolInput:

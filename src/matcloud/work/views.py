@@ -132,17 +132,19 @@ def open_from(
 ) -> Response:
     """A structure shown elsewhere, handed to a tool: ``?record=&file=`` (a record's file),
     ``?optimade=`` (an OPTIMADE entry), ``?archive=&node=`` (an AiiDA StructureData node).
-    Runs the tool on it and redirects to the result (the same structure, the same URL)."""
+    Runs the tool on it and redirects to the result (the same structure, the same URL). A
+    tool that reads its own files (the phonon visualiser) takes only a record's file."""
     service = service_of(request)
     found = service.tool(tool)
     sources = service.sources
     try:
-        if found.read is not None:
-            raise ToolError(f"The {found.title} does not take a structure alone.", 400)
+        if found.read is not None and not (record and file):
+            raise ToolError(f"The {found.title} takes a record's file: ?record=&file=.", 400)
         if sources is None:
             raise ToolError("This instance cannot hand structures over to its tools.", 400)
         if record and file:
-            given = sources.record_file(current_identity(request), record, file)
+            identity = current_identity(request)
+            given = sources.record_file(identity, record, file, _limit(found))
         elif optimade:
             given = sources.optimade_entry(optimade)
         elif archive and node:
