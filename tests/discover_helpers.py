@@ -13,6 +13,8 @@ from matcloud.core.errors import Conflict
 from matcloud.core.models import Role
 
 RICH = Path(__file__).resolve().parent / "fixtures" / "aiida" / "rich.aiida"
+#: The phonon visualiser's examples (phonopy's band.yaml of silicon among them).
+PHONON_EXAMPLES = Path(__file__).resolve().parents[1] / "src/matcloud/work/data/phonons"
 CSV = (
     b"name,Formula,gap,natoms,magnetic,structure\n"
     b"mos2,MoS2,1.8,3,false,Si.vasp\n"
@@ -38,6 +40,22 @@ columns:
 structure: {column: structure}
 card: {title: formula}
 plot: {x: natoms, y: gap, color: magnetic}
+"""
+
+
+#: Rows naming phonopy band.yaml files of the record.
+PHONON_SPEC = """
+slug: phonon-files
+title: Phonons from files
+authors: [{name: Ada Curator}]
+sources: [{record: "RECORD"}]
+rows: {table: phonons.csv, id: name}
+columns:
+  - {name: name, type: string}
+  - {name: structure, type: file}
+  - {name: phonons, type: file}
+structure: {column: structure}
+phonons: {column: phonons}
 """
 
 

@@ -8,15 +8,19 @@ Set ``MATCLOUD_SCREENSHOTS=/some/dir`` to keep screenshots of the pages.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import httpx
 
+from archive_helpers import metadata
+from discover_helpers import PHONON_EXAMPLES, PHONON_SPEC
 from livesite import LiveSite, screenshot
 from matcloud.core.instance import Instance
 from matcloud.core.models import Role
 from matcloud.discover.demo import load_demo_sections
 from matcloud.platform import Platform
+from work_data import SI
 
 SLUG = "demo-frameworks"
 
@@ -156,4 +160,45 @@ def test_filter_click_a_point_and_follow_the_provenance(
     assert "/explore/" in page.url and "/nodes/" in page.url
     main = page.locator("main").inner_text()
     assert "Dict" in main and "band_gap" in main and "pw_bands" in main
+    assert not errors, errors
+
+
+def test_a_phonon_file_is_drawn_on_its_card(live_site: LiveSite, browser_page: Any) -> None:
+    """A table section whose rows name phonopy band.yaml files: the card draws the dispersion
+    read from the file, and hands the file to the phonon visualiser."""
+    band = (PHONON_EXAMPLES / "si-phonopy-band.yaml").read_bytes()
+    files = {
+        "phonons.csv": b"name,structure,phonons\nsilicon,Si.vasp,si-band.yaml\n",
+        "Si.vasp": SI,
+        "si-band.yaml": band,
+    }
+    instance = Instance.open(live_site.settings.model_copy(update={"job_queue": "immediate"}))
+    try:
+        platform = Platform.build(instance)
+        auth = instance.auth
+        auth.create_user(None, "dep@example.org", "Dep", password="x" * 12, role=Role.USER)
+        auth.create_user(None, "mod@example.org", "Mod", password="x" * 12, role=Role.MODERATOR)
+        depositor, moderator = auth.get_user("dep@example.org"), auth.get_user("mod@example.org")
+        archive = platform.archive
+        draft = archive.drafts.create(depositor, {"metadata": metadata()})
+        for key, data in files.items():
+            archive.files.init(depositor, draft["id"], [{"key": key}])
+            archive.files.put_content(depositor, draft["id"], key, io.BytesIO(data), None)
+            archive.files.commit(depositor, draft["id"], key)
+        published = archive.publisher.publish(moderator, draft["id"])
+        platform.discover.add(auth.first_admin(), PHONON_SPEC.replace("RECORD", published["id"]))
+        platform.close()
+    finally:
+        instance.close()
+    page = browser_page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_site.url}/discover/phonon-files/silicon")
+    page.wait_for_function(
+        "document.getElementById('card-phonons').dataset.ready === 'true'", timeout=30_000
+    )
+    assert "6 branches along Γ" in page.locator("#phonons-status").inner_text()
+    screenshot(page, "discover-card-phonon-file")
+    page.click("text=Animate the modes")
+    page.wait_for_url("**/work/phonons/results/**", timeout=30_000)
     assert not errors, errors

@@ -90,7 +90,7 @@ def test_points_and_cards(client: TestClient, layers: dict[str, Any]) -> None:
     assert gap["value"] == 1.8 and gap["unit"] == "eV" and gap["provenance"] is None
     record = layers["record"]["id"]
     url = f"/api/records/{record}/files/Si.vasp/content"
-    assert card["structure"] == {"file": "Si.vasp", "url": url}
+    assert card["structure"] == {"file": "Si.vasp", "url": url, "version": record}
     assert client.get(card["structure"]["url"]).status_code in (200, 302)
     assert client.get("/api/discover/layers/rows/nothing").status_code == 404
     assert client.get("/api/discover/nothing/rows").status_code == 404

@@ -5,14 +5,13 @@ section list."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from discover_helpers import AIIDA_SPEC, CSV, RICH, SPEC, add, publish
+from discover_helpers import AIIDA_SPEC, CSV, PHONON_EXAMPLES, PHONON_SPEC, RICH, SPEC, add, publish
 from factories import csrf_from, make_user, sign_in
 from matcloud.core.models import Role
 from work_data import SI
@@ -130,28 +129,16 @@ def test_admins_add_a_section_through_the_page(client: TestClient, app: FastAPI)
     assert "/discover/new" in client.get("/discover").text  # linked from DISCOVER's page
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "matcloud" / "work" / "data" / "phonons"
-PHONON_SPEC = """
-slug: phonon-files
-title: Phonons from files
-authors: [{name: Ada Curator}]
-sources: [{record: "RECORD"}]
-rows: {table: phonons.csv, id: name}
-columns:
-  - {name: name, type: string}
-  - {name: structure, type: file}
-  - {name: phonons, type: file}
-structure: {column: structure}
-phonons: {column: phonons}
-"""
-
-
 def test_a_phonon_file_opens_in_the_visualiser(
     client: TestClient, app: FastAPI, admin: dict[str, str]
 ) -> None:
-    band = (EXAMPLES / "si-phonopy-band.yaml").read_bytes()
-    table = b"name,structure,phonons\nsilicon,Si.vasp,si-band.yaml\nbare,Si.vasp,\n"
-    record = publish(client, app, {"phonons.csv": table, "Si.vasp": SI, "si-band.yaml": band})
+    band = (PHONON_EXAMPLES / "si-phonopy-band.yaml").read_bytes()
+    table = (
+        b"name,structure,phonons\nsilicon,Si.vasp,si-band.yaml\nbare,Si.vasp,\n"
+        b"broken,Si.vasp,broken.yaml\n"
+    )
+    files = {"phonons.csv": table, "Si.vasp": SI, "si-band.yaml": band}
+    record = publish(client, app, files | {"broken.yaml": band[: len(band) // 2]})
     built = add(client, admin, PHONON_SPEC.replace("RECORD", record["id"]))
     assert built.status_code == 201, built.text
     card = client.get("/discover/phonon-files/silicon.json").json()
@@ -163,6 +150,24 @@ def test_a_phonon_file_opens_in_the_visualiser(
     result = client.get(opened.headers["location"] + ".json").json()
     assert result["result"]["formula"] == "Si" and result["result"]["nbranches"] == 6
     assert client.get("/discover/phonon-files/bare.json").json().get("phonons") is None
+    assert (
+        'data-source="/api/discover/phonon-files/phonons/silicon"'
+        in client.get("/discover/phonon-files/silicon").text
+    )
+    panel = client.get("/api/discover/phonon-files/phonons/silicon").json()
+    assert panel["units"] == "THz" and len(panel["plot"]["series"]) == 6
+    labels = [t["label"] for t in panel["plot"]["ticks"]]
+    assert labels[0] == "Γ" and any("|" in label for label in labels)  # a jump of the path
+    gaps = panel["plot"]["x"].count(None)
+    assert gaps == sum("|" in label for label in labels)  # no line drawn across a jump
+    highest = max(max(y for y in s["y"] if y is not None) for s in panel["plot"]["series"])
+    assert 14 < highest < 17  # silicon's optical phonons at Γ: ~15.5 THz
+    assert client.get("/api/discover/phonon-files/phonons/bare").status_code == 404
+    broken = client.get("/api/discover/phonon-files/phonons/broken")
+    assert (
+        broken.status_code == 400
+        and "broken.yaml is not a usable phonopy band.yaml" in (broken.json()["detail"])
+    )
     csv = client.get(f"/work/phonons/open?record={record['id']}&file=phonons.csv")
     assert csv.status_code == 400  # not a phonon file: the tool's own message
     structure = client.get("/work/phonons/open?archive=x&node=y")

@@ -11,6 +11,7 @@
   key and the asked columns (what the scatter plot draws).
 - ``GET /api/discover/{slug}/rows/{key}``: one row as an ID card.
 - ``GET /api/discover/{slug}/structures/{key}``: its structure (lattice, symbols, positions).
+- ``GET /api/discover/{slug}/phonons/{key}``: its phonon file (band.yaml) as a dispersion.
 - ``DELETE /api/discover/{slug}`` (admins).
 
 A wrong filter, column or spec is a 400 problem document naming the field.
@@ -117,6 +118,11 @@ def points(request: Request, slug: str, axes: str = "") -> Response:
 @router.get("/{slug}/structures/{key:path}")
 def structure(request: Request, slug: str, key: str) -> Response:
     return FastJSONResponse(service_of(request).structure(slug, key))
+
+
+@router.get("/{slug}/phonons/{key:path}")
+def phonons(request: Request, slug: str, key: str) -> Response:
+    return FastJSONResponse(service_of(request).phonons(slug, key))
 
 
 @router.get("/{slug}/rows/{key:path}")

@@ -30,6 +30,7 @@ from matcloud.core.auth import ANONYMOUS, Identity, require_role
 from matcloud.core.db import Database, utcnow
 from matcloud.core.errors import FieldError, NotFound, ValidationFailed
 from matcloud.core.models import Role
+from matcloud.discover.dispersion import MAX_PHONON_BYTES, band_yaml_panel
 from matcloud.discover.loaders import LoadedRow, aiida_rows, table_rows
 from matcloud.discover.models import Section, SectionRow
 from matcloud.discover.spec import Spec, parse_spec
@@ -418,6 +419,16 @@ class DiscoverService:
             "symbols": [_drawn(species[name].chemical_symbols) for name, _ in crystal.sites],
             "positions": [position for _, position in crystal.sites],
         }
+
+    def phonons(self, slug: str, key: str) -> dict[str, Any]:
+        """A row's phonon file (phonopy's band.yaml) as the dispersion its card draws."""
+        attached = self.card(slug, key).get("phonons")
+        if not attached or "file" not in attached:
+            raise NotFound(f"Row {key!r} of {slug} has no phonon file.")
+        source = self.table(slug).context["files"][attached["file"]]
+        with self.archive.ctx.blobs.open(source.blob_id) as stream:
+            data = stream.read(MAX_PHONON_BYTES + 1)
+        return band_yaml_panel(data, attached["file"])
 
     def table(self, slug: str) -> Table:
         with self.db.read() as session:

@@ -126,7 +126,7 @@ def card_page(request: Request, slug: str, key: str) -> Page:
         if "node" in structure:
             given = f"archive={structure['archive']}&node={quote(structure['node'])}"
         else:
-            given = f"record={head['versions'][0]}&file={quote(structure['file'])}"
+            given = f"record={structure['version']}&file={quote(structure['file'])}"
         tools = [
             {"title": "Open in SeeK-path", "url": f"/work/seekpath/open?{given}"},
             {"title": "Inspect the structure", "url": f"/work/inspect/open?{given}"},
@@ -135,6 +135,7 @@ def card_page(request: Request, slug: str, key: str) -> Page:
     if phonons and "file" in phonons:  # phonopy's band.yaml: the visualiser animates the modes
         given = f"record={phonons['version']}&file={quote(phonons['file'])}"
         phonons["open"] = f"/work/phonons/open?{given}"
+        phonons["api"] = f"/api/discover/{slug}/phonons/{quote(key, safe='')}"
     data = card | {
         "section_title": head["title"],
         "demo": head["demo"],

@@ -39,9 +39,11 @@ async function dispersion(boxId, statusId, what, yTitle) {
   const status = document.getElementById(statusId);
   if (!box) return;
   try {
-    const response = await fetch(`${box.dataset.node}.json`);
+    // a node's page in EXPLORE (its "bands" panel), or the section's own reading of a file
+    const response = await fetch(box.dataset.source || `${box.dataset.node}.json`);
     const page = await response.json();
-    const panel = (page.panels || []).find((p) => p.kind === "bands");
+    if (!response.ok) throw new Error(page.detail || response.statusText);
+    const panel = box.dataset.source ? page : (page.panels || []).find((p) => p.kind === "bands");
     if (!panel || !panel.plot) throw new Error(panel?.note || "the node has no values along a path");
     const data = panel.plot;
     const Plotly = await waitForPlotly();
