@@ -17,15 +17,15 @@ BASE_URL ?= http://$(HOST):$(PORT)
 BIN    := $(VENV)/bin
 VENDOR := src/matcloud/web/static/vendor
 
-.PHONY: run test install dev vendor chromium lint types imports pytest serve clean
+.PHONY: run test install dev vendor chromium media-tools lint types imports pytest serve clean
 
-run: install vendor
+run: install vendor media-tools
 	MATCLOUD_DATA_DIR=$(DATA) $(BIN)/matcloud init
 	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_BASE_URL=$(BASE_URL) $(BIN)/matcloud demo
 	MATCLOUD_DATA_DIR=$(DATA) MATCLOUD_BASE_URL=$(BASE_URL) MATCLOUD_LOG_FORMAT=$(LOG_FORMAT) \
 		$(BIN)/matcloud serve --host $(HOST) --port $(PORT)
 
-test: dev vendor chromium aiida-fixtures lint types imports pytest
+test: dev vendor chromium media-tools aiida-fixtures lint types imports pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,15 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "chromium is missing: browser tests will be skipped (sudo apt-get install chromium)"; fi; \
+	fi
+
+# LEARN probes and samples videos with ffmpeg and renders slides with poppler-utils (Debian's);
+# install them when missing and we may (root). Without them, lectures cannot be added.
+media-tools:
+	@if ! command -v ffmpeg >/dev/null || ! command -v pdftoppm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg poppler-utils; \
+		else echo "ffmpeg/poppler-utils are missing: LEARN cannot add lectures (sudo apt-get install ffmpeg poppler-utils)"; fi; \
 	fi
 
 lint:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from learn_helpers import MISSING
 from matcloud.core import migrate
 from matcloud.core.auth import AuthService
 from matcloud.core.db import Database
@@ -95,7 +96,11 @@ def test_demo_is_idempotent_and_labelled(settings: Settings) -> None:
     assert "demo section /discover/demo-frameworks (70,000 rows): built" in first
     assert "demo section /discover/demo-idcards (5 rows): built" in first
     second = run(settings, "demo").stdout
-    assert "password" not in second and second.count("exist") == 3
+    lecture = "demo lecture /learn/lectures/2020-10-20-band-structures-in-60-seconds-demo"
+    if not MISSING:
+        assert f"{lecture}: 8 slides" in first
+        assert f"{lecture} exists" in second
+    assert "password" not in second and second.count("exist") == (3 if MISSING else 4)
     assert "demo section /discover/demo-frameworks (70,000 rows): up to date" in second
     assert "demo section /discover/demo-idcards (5 rows): up to date" in second
     from sqlalchemy import select
@@ -211,3 +216,23 @@ def test_discover_add_names_every_mistake_then_builds(settings: Settings, tmp_pa
     assert "lattice: built" in built.stdout and "/discover/lattice" in built.stdout
     again = run(settings, "discover", "add", str(spec))
     assert "lattice: unchanged" in again.stdout
+
+
+@pytest.mark.skipif(bool(MISSING), reason="needs Debian's ffmpeg and poppler-utils")
+def test_learn_add(settings: Settings, tmp_path: Path) -> None:
+    from matcloud.learn.demo_media import make_demo_lecture
+
+    run(settings, "init")
+    made = make_demo_lecture(tmp_path)
+    timings = tmp_path / "t.csv"
+    timings.write_text("slide,start\n1,0\n2,10\n")
+    args = ["learn", "add", "--video", str(made.video), "--slides", str(made.pdf),
+            "--title", "A lecture", "--speaker", "Ada; EPFL", "--date", "2026-01-02",
+            "--topic", "DFT"]  # fmt: skip
+    out = run(settings, *args, "--timings", str(timings)).stdout
+    assert "2026-01-02-a-lecture: 8 slides, 2 slide changes (file)" in out
+    again = run(settings, *args, check=False)
+    assert again.returncode == 2 and "already a lecture" in again.stderr
+    wrong = run(settings, *args[:-4], "--date", "2026-13-40", "--slides", str(made.video),
+                check=False)  # fmt: skip
+    assert wrong.returncode == 2 and "error:" in wrong.stderr

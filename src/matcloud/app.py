@@ -23,6 +23,9 @@ from matcloud.explore import api as explore_api
 from matcloud.explore import download_views as explore_downloads
 from matcloud.explore import views as explore_views
 from matcloud.explore.service import ExploreService
+from matcloud.learn import api as learn_api
+from matcloud.learn import views as learn_views
+from matcloud.learn.service import LearnService
 from matcloud.optimade import api as optimade_api
 from matcloud.optimade import views as optimade_views
 from matcloud.platform import Platform
@@ -74,6 +77,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
     app.state.explore = platform.explore
     app.state.work = platform.work
     app.state.discover = platform.discover
+    app.state.learn = platform.learn
     app.state.sections = default_sections()
     install_sections(app.state.sections, platform)
     app.state.templates = make_templates(
@@ -83,6 +87,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
             Path(optimade_views.__file__).parent / "templates",
             Path(work_views.__file__).parent / "templates",
             Path(discover_views.__file__).parent / "templates",
+            Path(learn_views.__file__).parent / "templates",
         ]
     )
     app.state.metrics = Metrics(instance.jobs)
@@ -109,6 +114,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> FastAPI:
         work_api.router,
         discover_api.router,
         discover_views.router,
+        learn_api.router,
+        learn_views.router,
         work_views.router,
     ):
         app.include_router(router)
@@ -138,6 +145,22 @@ def install_sections(sections: list[Section], platform: Platform) -> None:
         for item in platform.discover.sections()["sections"]
     ]
     discover.links = [("Add a section (administrators)", "/discover/new")]
+    learn = next(s for s in sections if s.slug == "learn")
+    learn.stats = lambda: learn_stats(platform.learn)
+    learn.links = [
+        ("Browse lectures", "/learn/lectures"),
+        ("Add a lecture (administrators)", "/learn/new"),
+    ]
+
+
+def learn_stats(service: LearnService) -> list[Stat]:
+    counts = service.stats()
+    if not counts["lectures"]:
+        return []  # the page says nothing is published yet
+    return [
+        Stat("lectures", counts["lectures"], "/learn/lectures"),
+        Stat("slides", counts["slides"], "/learn/lectures"),
+    ]
 
 
 def explore_stats(service: ExploreService) -> list[Stat]:

@@ -15,6 +15,7 @@ from matcloud.core.errors import MatcloudError
 from matcloud.core.models import Role
 from matcloud.discover.cli import discover
 from matcloud.explore.cli import explore
+from matcloud.learn.cli import learn
 from matcloud.optimade.cli import optimade
 from matcloud.settings import Settings
 
@@ -298,6 +299,7 @@ main.add_command(archive)
 main.add_command(explore)
 main.add_command(optimade)
 main.add_command(discover)
+main.add_command(learn)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -60,9 +60,15 @@ def demo_sections(platform: Platform) -> Iterator[str]:
     )
 
 
+def demo_lectures(platform: Platform) -> Iterator[str]:
+    from matcloud.learn.demo import load_demo_lecture
+
+    yield from load_demo_lecture(platform.learn, platform.instance.auth.first_admin())
+
+
 def loaders() -> list[Callable[[Platform], Iterator[str]]]:
     """Demo loaders in order; each installed section adds its own here."""
-    return [demo_accounts, demo_records, demo_sections]
+    return [demo_accounts, demo_records, demo_sections, demo_lectures]
 
 
 def load_demo(platform: Platform) -> Iterator[str]:

@@ -9,6 +9,7 @@ from matcloud.archive.service import ArchiveService
 from matcloud.core.instance import Instance
 from matcloud.discover.service import DiscoverService
 from matcloud.explore.service import ExploreService
+from matcloud.learn.service import LearnService
 from matcloud.optimade.indexing import StructureIndexer
 from matcloud.work.service import WorkService
 from matcloud.work.sources import Sources
@@ -22,6 +23,7 @@ class Platform:
     structures: StructureIndexer
     work: WorkService
     discover: DiscoverService
+    learn: LearnService
 
     @classmethod
     def build(cls, instance: Instance) -> Platform:
@@ -35,9 +37,13 @@ class Platform:
         work = WorkService(instance.settings, instance.db, Sources(archive, explore))
         discover = DiscoverService(instance.db, archive, explore)
         archive.oai.set_sources.append(discover)  # one OAI-PMH set per section
+        learn = LearnService(
+            instance.db, instance.blobs, instance.settings.data_dir / "tmp" / "learn"
+        )
         return cls(
             instance=instance,
             discover=discover,
+            learn=learn,
             archive=archive,
             explore=explore,
             structures=structures,

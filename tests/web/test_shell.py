@@ -29,7 +29,7 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
     assert [s["title"].upper() for s in data["sections"]] == NAV
     installed = {s["slug"]: s["installed"] for s in data["sections"]}
     assert installed == {
-        "learn": False,
+        "learn": True,
         "work": True,
         "discover": True,
         "explore": True,
@@ -46,13 +46,11 @@ def test_home_json_twin_has_the_same_sections(client: TestClient) -> None:
 
 
 def test_each_section_page_says_honestly_what_is_there(client: TestClient) -> None:
-    for slug in ["learn"]:
-        page = client.get(f"/{slug}")
-        assert page.status_code == 200
-        assert "Not yet available on this instance" in page.text
-        assert 'aria-current="page"' in page.text
-        twin = client.get(f"/{slug}.json").json()
-        assert twin["slug"] == slug and twin["installed"] is False and twin["offers"]
+    learn = client.get("/learn")
+    assert learn.status_code == 200 and 'aria-current="page"' in learn.text
+    assert "Nothing is published here yet" in learn.text and 'href="/learn/lectures"' in learn.text
+    twin = client.get("/learn.json").json()
+    assert twin["slug"] == "learn" and twin["installed"] is True and twin["offers"]
     discover = client.get("/discover")
     assert "Not yet available" not in discover.text
     assert "Nothing is published here yet" in discover.text

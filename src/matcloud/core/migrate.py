@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "matcloud.optimade.models",
     "matcloud.work.models",
     "matcloud.discover.models",
+    "matcloud.learn.models",
 ]
 
 

@@ -38,6 +38,9 @@ INLINE_TYPES: dict[str, str] = {
     "image/gif": "image/gif",
     "image/webp": "image/webp",
     "application/pdf": "application/pdf",
+    "video/mp4": "video/mp4",
+    "video/webm": "video/webm",
+    "text/vtt": "text/vtt; charset=utf-8",
 }
 
 #: mimetypes reports ``foo.tar.gz`` as a tar with a gzip *encoding*; we never send

@@ -150,11 +150,14 @@ async def verify_csrf(request: Request) -> None:
         return  # no ambient credential to abuse (an API call without a token is anonymous)
     cookie = request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
+    form = None
     if sent is None and is_form:
         form = await request.form()
         field = form.get(CSRF_FIELD)
         sent = field if isinstance(field, str) else None
     if not cookie or not sent or not hmac.compare_digest(sent, _csrf_for(request, cookie)):
+        if form is not None:
+            await form.close()  # the handler that would have closed its uploads never runs
         raise PermissionDenied(
             "The form's security token (CSRF) is missing or invalid. Reload the page and retry."
         )

@@ -1,0 +1,1 @@
+"""LEARN: lectures with video and slides in sync."""

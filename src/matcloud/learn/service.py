@@ -1,0 +1,414 @@
+"""LEARN: adding lectures (administrators), listing and searching them, the player's data, the
+timing editor's writes, and the files the pages serve.
+
+Adding a lecture reads every file first (:func:`matcloud.learn.ingest.prepare`), so a corrupt
+video, PDF, captions file or timings CSV is refused before anything is stored. The files then go
+to the content-addressed blob store and the lecture's rows into the database in one
+transaction: a failure or a killed process leaves no lecture, at most blobs no row names (the
+same bytes are reused when the upload is tried again).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matcloud.core.auth import Identity, require_role
+from matcloud.core.db import Database, utcnow
+from matcloud.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from matcloud.core.models import Role
+from matcloud.core.storage import BlobStore
+from matcloud.learn.ingest import Prepared, prepare
+from matcloud.learn.meta import chapters_vtt, parse_meta, slug_for
+from matcloud.learn.models import Lecture, LectureFile, Slide
+
+MEDIA_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "pdf": "application/pdf"}
+PAGE_SIZE = 24
+PNG = "image/png"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A blob to serve: what ``blob_response`` needs."""
+
+    blob_id: str
+    size: int
+    sha256: str
+    filename: str
+    media_type: str
+
+
+class LearnService:
+    def __init__(self, db: Database, blobs: BlobStore, tmp_dir: Path) -> None:
+        self.db = db
+        self.blobs = blobs
+        self.tmp_dir = tmp_dir
+
+    # -- adding ------------------------------------------------------------------------------
+
+    def add(
+        self,
+        identity: Identity,
+        meta: dict[str, Any],
+        *,
+        videos: list[tuple[Path, str]],
+        slides: tuple[Path, str],
+        timings_csv: str | None = None,
+        captions: bytes | None = None,
+        is_demo: bool = False,
+    ) -> dict[str, Any]:
+        """Check, store and publish a lecture; its page's data."""
+        require_role(identity, Role.ADMIN)
+        checked = parse_meta(meta)
+        slug = slug_for(checked)
+        with self.db.read() as session:
+            if session.scalar(select(Lecture.id).where(Lecture.slug == slug)) is not None:
+                raise Conflict(f"There is already a lecture {slug} (the same date and title).")
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="lecture-", dir=self.tmp_dir) as tmp:
+            ready = prepare(
+                Path(tmp), videos=videos, slides=slides, timings_csv=timings_csv, captions=captions
+            )
+            lecture = Lecture(
+                slug=slug,
+                title=checked.title,
+                speakers=[s.model_dump() for s in checked.speakers],
+                held_on=checked.date,
+                series=checked.series,
+                topics=checked.topics,
+                description=checked.description,
+                licence=checked.licence,
+                duration=round(ready.duration, 3),
+                slide_count=len(ready.pages),
+                timings=ready.timings,
+                timings_source=ready.timings_source,
+                is_demo=is_demo,
+                created_by=identity.user_id,
+            )
+            files, slides_rows = self._store(ready)
+        with self.db.unit_of_work() as uow:
+            uow.session.add(lecture)
+            uow.session.flush()
+            for file in files:
+                file.lecture_id = lecture.id
+            for slide in slides_rows:
+                slide.lecture_id = lecture.id
+            uow.session.add_all([*files, *slides_rows])
+        return self.lecture(slug)
+
+    def _put(self, path: Path) -> tuple[str, int, str]:
+        with path.open("rb") as stream:
+            info = self.blobs.put(stream)
+        return info.id, info.size, info.sha256
+
+    def _store(self, ready: Prepared) -> tuple[list[LectureFile], list[Slide]]:
+        files = []
+        for video in ready.videos:
+            blob, size, sha = self._put(video.path)
+            info = video.info
+            details = {
+                "codec": info.codec,
+                "width": info.width,
+                "height": info.height,
+                "duration": info.duration,
+                "audio": info.has_audio,
+            }
+            kind = info.container
+            files.append(
+                LectureFile(
+                    kind=kind,
+                    filename=video.filename,
+                    media_type=MEDIA_TYPES[kind],
+                    blob_id=blob,
+                    size=size,
+                    sha256=sha,
+                    details=details,
+                )
+            )
+        blob, size, sha = self._put(ready.slides_path)
+        files.append(
+            LectureFile(
+                kind="pdf",
+                filename=ready.slides_filename,
+                media_type=MEDIA_TYPES["pdf"],
+                blob_id=blob,
+                size=size,
+                sha256=sha,
+                details={"pages": len(ready.pages)},
+            )
+        )
+        if ready.captions is not None:
+            captions = self.blobs.put([ready.captions.encode()])
+            files.append(
+                LectureFile(
+                    kind="vtt",
+                    filename="captions.vtt",
+                    media_type="text/vtt",
+                    blob_id=captions.id,
+                    size=captions.size,
+                    sha256=captions.sha256,
+                    details={},
+                )
+            )
+        slides = []
+        for page in ready.pages:
+            image, image_size, image_sha = self._put(page.image)
+            thumb, thumb_size, thumb_sha = self._put(page.thumb)
+            slides.append(
+                Slide(
+                    page=page.index,
+                    title=page.title[:200],
+                    text=page.text,
+                    image_blob=image,
+                    image_size=image_size,
+                    image_sha256=image_sha,
+                    thumb_blob=thumb,
+                    thumb_size=thumb_size,
+                    thumb_sha256=thumb_sha,
+                )
+            )
+        return files, slides
+
+    # -- editing the timings -----------------------------------------------------------------
+
+    def set_timings(self, identity: Identity, slug: str, timings: Any) -> dict[str, Any]:
+        """Replace the timings (the editor's "save"): ``[[start, page], ...]`` with 0-based
+        pages, starts increasing from 0 and within the video."""
+        require_role(identity, Role.ADMIN)
+        with self.db.unit_of_work() as uow:
+            lecture = self._get(uow.session, slug)
+            lecture.timings = check_timings(timings, lecture.slide_count, lecture.duration)
+            lecture.timings_source = "edited"
+            lecture.updated_at = utcnow()
+        return self.lecture(slug)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def lectures(
+        self, *, q: str = "", series: str = "", topic: str = "", page: int = 1
+    ) -> dict[str, Any]:
+        """The lectures, newest first, filtered by series, topic and a text search over the
+        titles, descriptions, speakers and every slide's text (hits name their slides)."""
+        terms = [t for t in q.lower().split() if t][:10]
+        with self.db.read() as session:
+            every = session.scalars(select(Lecture).order_by(Lecture.held_on.desc())).all()
+            series_counts: dict[str, int] = {}
+            topic_counts: dict[str, int] = {}
+            for lecture in every:
+                if lecture.series:
+                    series_counts[lecture.series] = series_counts.get(lecture.series, 0) + 1
+                for t in lecture.topics:
+                    topic_counts[t] = topic_counts.get(t, 0) + 1
+            chosen = [
+                lec
+                for lec in every
+                if (not series or lec.series == series)
+                and (not topic or topic.lower() in (t.lower() for t in lec.topics))
+            ]
+            hits = self._slide_hits(session, [lec.id for lec in chosen], terms) if terms else {}
+            if terms:
+                chosen = [lec for lec in chosen if lec.id in hits or _matches(lec, terms)]
+            total = len(chosen)
+            page = max(page, 1)
+            shown = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+            items = [self._summary(lec) | {"slides_found": hits.get(lec.id, [])} for lec in shown]
+        return {
+            "lectures": items,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "query": {"q": q, "series": series, "topic": topic},
+            "facets": {
+                "series": sorted(series_counts.items()),
+                "topics": sorted(topic_counts.items(), key=lambda kv: (-kv[1], kv[0].lower())),
+            },
+        }
+
+    @staticmethod
+    def _slide_hits(
+        session: Session, lecture_ids: list[int], terms: list[str]
+    ) -> dict[int, list[dict[str, Any]]]:
+        if not lecture_ids:
+            return {}
+        conditions = [func.lower(Slide.text).contains(t, autoescape=True) for t in terms]
+        rows = session.execute(
+            select(Slide.lecture_id, Slide.page, Slide.title, Slide.text)
+            .where(Slide.lecture_id.in_(lecture_ids), *conditions)
+            .order_by(Slide.lecture_id, Slide.page)
+        ).all()
+        found: dict[int, list[dict[str, Any]]] = {}
+        for lecture_id, page, title, text in rows:
+            found.setdefault(lecture_id, []).append(
+                {"slide": page + 1, "title": title, "snippet": _snippet(text, terms)}
+            )
+        return found
+
+    def lecture(self, slug: str) -> dict[str, Any]:
+        """The player's data: the lecture, its files, slides (with titles) and timings."""
+        with self.db.read() as session:
+            lecture = self._get(session, slug)
+            files = session.scalars(
+                select(LectureFile).where(LectureFile.lecture_id == lecture.id)
+            ).all()
+            slides = session.scalars(
+                select(Slide).where(Slide.lecture_id == lecture.id).order_by(Slide.page)
+            ).all()
+            base = f"/learn/lectures/{slug}"
+            body = self._summary(lecture) | {
+                "description": lecture.description,
+                "timings": lecture.timings,
+                "timings_source": lecture.timings_source,
+                "files": {
+                    f.kind: {
+                        "filename": f.filename,
+                        "size": f.size,
+                        "media_type": f.media_type,
+                        "url": f"{base}/files/{f.kind}",
+                        **f.details,
+                    }
+                    for f in files
+                },
+                "slides": [
+                    {
+                        "number": s.page + 1,
+                        "title": s.title,
+                        "text": s.text,
+                        "image": f"{base}/slides/{s.page + 1}.png",
+                        "thumb": f"{base}/thumbs/{s.page + 1}.png",
+                        "starts": [t for t, p in lecture.timings if int(p) == s.page],
+                    }
+                    for s in slides
+                ],
+                "chapters": f"{base}/chapters.vtt",
+            }
+        return body
+
+    def chapters(self, slug: str) -> str:
+        with self.db.read() as session:
+            lecture = self._get(session, slug)
+            titles = session.scalars(
+                select(Slide.title).where(Slide.lecture_id == lecture.id).order_by(Slide.page)
+            ).all()
+            return chapters_vtt(lecture.timings, list(titles), lecture.duration)
+
+    def file(self, slug: str, kind: str) -> Stored:
+        with self.db.read() as session:
+            lecture = self._get(session, slug)
+            found = session.scalar(
+                select(LectureFile).where(
+                    LectureFile.lecture_id == lecture.id, LectureFile.kind == kind
+                )
+            )
+            if found is None:
+                raise NotFound(f"Lecture {slug} has no {kind} file.")
+            return Stored(found.blob_id, found.size, found.sha256, found.filename, found.media_type)
+
+    def slide_image(self, slug: str, number: int, *, thumb: bool = False) -> Stored:
+        with self.db.read() as session:
+            lecture = self._get(session, slug)
+            slide = session.scalar(
+                select(Slide).where(Slide.lecture_id == lecture.id, Slide.page == number - 1)
+            )
+            if slide is None:
+                raise NotFound(f"Lecture {slug} has no slide {number}.")
+            name = f"{slug}-{'thumb' if thumb else 'slide'}-{number}.png"
+            if thumb:
+                return Stored(
+                    slide.thumb_blob, slide.thumb_size, slide.thumb_sha256, name, "image/png"
+                )
+            return Stored(slide.image_blob, slide.image_size, slide.image_sha256, name, "image/png")
+
+    def stats(self) -> dict[str, int]:
+        with self.db.read() as session:
+            lectures = session.scalar(select(func.count(Lecture.id))) or 0
+            slides = session.scalar(select(func.count(Slide.id))) or 0
+        return {"lectures": lectures, "slides": slides}
+
+    def exists(self, slug: str) -> bool:
+        with self.db.read() as session:
+            return session.scalar(select(Lecture.id).where(Lecture.slug == slug)) is not None
+
+    @staticmethod
+    def _get(session: Session, slug: str) -> Lecture:
+        found = session.scalar(select(Lecture).where(Lecture.slug == slug))
+        if found is None:
+            raise NotFound(f"There is no lecture {slug!r}.")
+        return found
+
+    @staticmethod
+    def _summary(lecture: Lecture) -> dict[str, Any]:
+        return {
+            "slug": lecture.slug,
+            "title": lecture.title,
+            "speakers": lecture.speakers,
+            "date": lecture.held_on.isoformat(),
+            "series": lecture.series,
+            "topics": lecture.topics,
+            "licence": lecture.licence,
+            "duration": lecture.duration,
+            "slide_count": lecture.slide_count,
+            "demo": lecture.is_demo,
+            "url": f"/learn/lectures/{lecture.slug}",
+            "thumb": f"/learn/lectures/{lecture.slug}/thumbs/1.png",
+        }
+
+
+def check_timings(timings: Any, pages: int, duration: float) -> list[list[float]]:
+    """Edited timings, checked: a list of ``[start, page]`` (page 0-based)."""
+    errors: list[FieldError] = []
+    if not isinstance(timings, list) or not timings:
+        raise ValidationFailed(
+            "The timings must be a non-empty list of [start, page].",
+            [FieldError("timings", "not a list")],
+        )
+    checked: list[list[float]] = []
+    for i, item in enumerate(timings):
+        ok = (
+            isinstance(item, list | tuple)
+            and len(item) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in item)
+        )
+        if not ok:
+            errors.append(FieldError(f"timings[{i}]", "must be [start seconds, page]"))
+            continue
+        start, page = float(item[0]), item[1]
+        if page != int(page) or not 0 <= int(page) < pages:
+            errors.append(FieldError(f"timings[{i}]", f"page {page} does not exist ({pages})"))
+        elif not 0 <= start < duration:
+            errors.append(FieldError(f"timings[{i}]", f"{start} s is outside the video"))
+        elif checked and start <= checked[-1][0]:
+            errors.append(FieldError(f"timings[{i}]", "starts must increase"))
+        else:
+            checked.append([round(start, 3), int(page)])
+    if not errors and checked[0][0] != 0:
+        errors.append(FieldError("timings[0]", "the first slide starts at 0"))
+    if errors:
+        raise ValidationFailed.listing("The timings are wrong", errors)
+    return checked
+
+
+def _matches(lecture: Lecture, terms: list[str]) -> bool:
+    haystack = " ".join(
+        [lecture.title, lecture.description, lecture.series, " ".join(lecture.topics)]
+        + [s.get("name", "") for s in lecture.speakers]
+    ).lower()
+    return all(t in haystack for t in terms)
+
+
+def _snippet(text: str, terms: list[str], width: int = 80) -> str:
+    flat = " ".join(text.split())
+    at = min((flat.lower().find(t) for t in terms if t in flat.lower()), default=0)
+    start = max(at - width // 2, 0)
+    return (
+        ("…" if start else "")
+        + flat[start : start + width]
+        + ("…" if start + width < len(flat) else "")
+    )
+
+
+__all__ = ["LearnService", "Stored", "check_timings"]
