@@ -38,7 +38,7 @@ class Platform:
         discover = DiscoverService(instance.db, archive, explore)
         archive.oai.set_sources.append(discover)  # one OAI-PMH set per section
         learn = LearnService(
-            instance.db, instance.blobs, instance.settings.data_dir / "tmp" / "learn"
+            instance.db, instance.blobs, instance.jobs, instance.settings.data_dir / "tmp" / "learn"
         )
         return cls(
             instance=instance,

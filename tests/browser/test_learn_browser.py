@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(bool(MISSING), reason="needs Debian's ffmpeg and
 
 
 def add_demo(site: LiveSite) -> dict[str, Any]:
-    instance = Instance.open(site.settings)
+    instance = Instance.open(site.settings.model_copy(update={"job_queue": "immediate"}))
     try:
         platform = Platform.build(instance)
         lines = list(load_demo_lecture(platform.learn, instance.auth.first_admin()))

@@ -13,6 +13,13 @@ from archive_helpers import bearer
 from learn_helpers import MISSING, post_lecture
 from matcloud.core.models import Role
 from matcloud.learn.demo_media import DemoLecture, make_demo_lecture
+from matcloud.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Jobs run at once: the timings are found before the upload's answer."""
+    return settings.model_copy(update={"job_queue": "immediate"})
 
 
 @pytest.fixture(scope="session")

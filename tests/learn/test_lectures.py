@@ -4,6 +4,8 @@ stored; the files are served (the video with Range); only administrators add or 
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +14,12 @@ from fastapi.testclient import TestClient
 
 from archive_helpers import bearer
 from learn_helpers import SLUG, post_lecture
+from matcloud.app import create_app
+from matcloud.core.instance import init_instance
 from matcloud.core.models import Role
 from matcloud.learn.demo_media import DemoLecture
+from matcloud.learn.pdfwrite import Text, write_pdf
+from matcloud.settings import Settings
 
 
 def test_a_lecture_is_added_with_its_timings_found(
@@ -216,3 +222,47 @@ def test_a_second_lecture_with_the_same_date_and_title_conflicts(
     client: TestClient, admin: dict[str, str], demo_lecture: DemoLecture, lecture: dict[str, Any]
 ) -> None:
     assert post_lecture(client, admin, demo_lecture).status_code == 409
+
+
+def test_the_timings_are_found_by_a_worker(
+    settings: Settings, demo_lecture: DemoLecture, tmp_path: Path
+) -> None:
+    """With a job queue (no immediate jobs), an upload answers at once, its timings pending;
+    a worker finds them; slides that no frame shows leave them "failed", for the editor."""
+    queued = settings.model_copy(update={"job_queue": "sqlite"})
+    init_instance(queued)
+    app = create_app(queued)
+    try:
+        with TestClient(app, base_url="http://testserver") as client:
+            admin = bearer(app, "admin@example.org", Role.ADMIN)
+            answer = post_lecture(client, admin, demo_lecture)
+            assert answer.status_code == 201, answer.text
+            pending = answer.json()
+            assert pending["timings_source"] == "pending" and pending["timings"] == [[0, 0]]
+            assert "being found in the video" in client.get(pending["url"]).text
+            other = tmp_path / "other.pdf"  # pages that the video never shows
+            other.write_bytes(write_pdf([[Text(80, 300, 40, "Nothing like it")], []]))
+            unrelated = post_lecture(
+                client,
+                admin,
+                demo_lecture,
+                fields={"title": "Unrelated slides"},
+                files={"slides": ("other.pdf", other.read_bytes(), "application/pdf")},
+            ).json()
+            jobs = app.state.instance.jobs
+            jobs.start_worker(threads=1)
+            try:
+                deadline = time.monotonic() + 120
+                while jobs.pending_count() and time.monotonic() < deadline:
+                    time.sleep(0.5)
+            finally:
+                jobs.stop_worker()
+            found = client.get(f"/api/learn/lectures/{SLUG}").json()
+            assert found["timings_source"] == "auto"
+            assert [p for _, p in found["timings"]] == [t.slide for t in demo_lecture.truth]
+            failed = client.get(f"/api/learn/lectures/{unrelated['slug']}").json()
+            assert failed["timings_source"] == "failed", failed["timings"]
+            assert failed["timings"] == [[0, 0]]
+            assert "could not be recognised" in client.get(failed["url"]).text
+    finally:
+        app.state.instance.close()

@@ -80,7 +80,7 @@ def add_command(
         "description": description,
         "licence": licence,
     }
-    instance = Instance.open(ctx.settings())
+    instance = Instance.open(ctx.settings(job_queue="immediate"))  # the timings, found now
     try:
         platform = Platform.build(instance)
         auth = instance.auth

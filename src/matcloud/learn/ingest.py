@@ -1,7 +1,9 @@
 """Everything a lecture's files give before anything is stored: the videos probed, the PDF's
 pages rendered (an image and a thumbnail each) with their text, the captions checked, and the
 timings read from a CSV or found in the video. A file that cannot be used stops it here, with a
-message naming the file; nothing has been written to the blob store or the database yet."""
+message naming the file; nothing has been written to the blob store or the database yet.
+Finding the timings in the video takes minutes for a long lecture: :func:`find_timings` runs
+in a background job once the lecture is stored."""
 
 from __future__ import annotations
 
@@ -20,12 +22,14 @@ from matcloud.learn.media import (
     slide_title,
 )
 from matcloud.learn.meta import check_captions
-from matcloud.learn.timing import auto_timings, parse_timings_csv
+from matcloud.learn.timing import Timing, auto_timings, parse_timings_csv
 
 IMAGE_WIDTH = 1280
 THUMB_WIDTH = 240
 #: Slides are matched to the video at this width (the timing code scales further down).
 MATCH_WIDTH = 320
+#: The timings of a lecture whose timings a background job is finding in its video.
+PENDING = "pending"
 #: The MP4 and the WebM of one lecture are the same recording: their durations agree to this.
 DURATION_TOLERANCE = 2.0
 
@@ -90,6 +94,14 @@ def probe_videos(videos: list[tuple[Path, str]]) -> list[Video]:
     return found
 
 
+def find_timings(video: Path, pdf: Path, work: Path) -> list[list[float]]:
+    """The timings found by matching the video's frames to the PDF's pages (MediaError when
+    none of the pages is recognised)."""
+    small = render_pdf(pdf, work / "match", width=MATCH_WIDTH, fmt="pgm")
+    found = auto_timings(video, [read_pgm(p) for p in small])
+    return [[round(t.start, 3), t.slide] for t in found]
+
+
 def prepare(
     work: Path,
     *,
@@ -123,13 +135,9 @@ def prepare(
                 f"The timings: {exc}", [FieldError("timings", str(exc))]
             ) from None
         source = "file"
-    else:
-        try:
-            small = render_pdf(pdf, work / "match", width=MATCH_WIDTH, fmt="pgm")
-            found = auto_timings(checked[0].path, [read_pgm(p) for p in small])
-        except MediaError as exc:
-            raise _refused("video", checked[0].filename, exc) from None
-        source = "auto"
+    else:  # found in the video by a background job (minutes for a long lecture)
+        found = [Timing(0.0, 0)]
+        source = PENDING
     pages = [Page(i, slide_title(texts[i]), texts[i], images[i], thumbs[i]) for i in range(count)]
     return Prepared(
         videos=checked,
@@ -142,4 +150,4 @@ def prepare(
     )
 
 
-__all__ = ["Page", "Prepared", "Video", "prepare", "probe_videos"]
+__all__ = ["PENDING", "Page", "Prepared", "Video", "find_timings", "prepare", "probe_videos"]

@@ -2,7 +2,9 @@
 timing editor's writes, and the files the pages serve.
 
 Adding a lecture reads every file first (:func:`matcloud.learn.ingest.prepare`), so a corrupt
-video, PDF, captions file or timings CSV is refused before anything is stored. The files then go
+video, PDF, captions file or timings CSV is refused before anything is stored. Without a timings
+CSV, a background job (:data:`TIMINGS_JOB`) finds them in the video afterwards; until then the
+lecture's timings are "pending" (the first slide throughout). The files then go
 to the content-addressed blob store and the lecture's rows into the database in one
 transaction: a failure or a killed process leaves no lecture, at most blobs no row names (the
 same bytes are reused when the upload is tried again).
@@ -10,6 +12,8 @@ same bytes are reused when the upload is tried again).
 
 from __future__ import annotations
 
+import logging
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +25,16 @@ from sqlalchemy.orm import Session
 from matcloud.core.auth import Identity, require_role
 from matcloud.core.db import Database, utcnow
 from matcloud.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from matcloud.core.jobs import JobQueue
 from matcloud.core.models import Role
 from matcloud.core.storage import BlobStore
-from matcloud.learn.ingest import Prepared, prepare
+from matcloud.learn.ingest import PENDING, Prepared, find_timings, prepare
+from matcloud.learn.media import MediaError
 from matcloud.learn.meta import chapters_vtt, parse_meta, slug_for
 from matcloud.learn.models import Lecture, LectureFile, Slide
 
+log = logging.getLogger(__name__)
+TIMINGS_JOB = "learn.find_timings"
 MEDIA_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "pdf": "application/pdf"}
 PAGE_SIZE = 24
 PNG = "image/png"
@@ -44,10 +52,12 @@ class Stored:
 
 
 class LearnService:
-    def __init__(self, db: Database, blobs: BlobStore, tmp_dir: Path) -> None:
+    def __init__(self, db: Database, blobs: BlobStore, jobs: JobQueue, tmp_dir: Path) -> None:
         self.db = db
         self.blobs = blobs
+        self.jobs = jobs
         self.tmp_dir = tmp_dir
+        jobs.register(TIMINGS_JOB, self.find_timings, retries=1, retry_delay=60)
 
     # -- adding ------------------------------------------------------------------------------
 
@@ -99,7 +109,47 @@ class LearnService:
             for slide in slides_rows:
                 slide.lecture_id = lecture.id
             uow.session.add_all([*files, *slides_rows])
+            if lecture.timings_source == PENDING:
+                self.jobs.enqueue_after_commit(uow, TIMINGS_JOB, lecture.id)
         return self.lecture(slug)
+
+    # -- the timings job ---------------------------------------------------------------------
+
+    def find_timings(self, lecture_id: int) -> None:
+        """Find a lecture's timings in its video (the job queued by :meth:`add`); unless an
+        administrator set them meanwhile. A video where no page is recognised leaves the
+        first slide shown throughout, marked "failed" for the editor."""
+        with self.db.read() as session:
+            lecture = session.get(Lecture, lecture_id)
+            if lecture is None or lecture.timings_source != PENDING:
+                return
+            files = {
+                f.kind: f
+                for f in session.scalars(
+                    select(LectureFile).where(LectureFile.lecture_id == lecture_id)
+                )
+            }
+            video = files.get("mp4") or files.get("webm")
+            pdf = files["pdf"]
+            assert video is not None
+            video_blob, video_kind, pdf_blob = video.blob_id, video.kind, pdf.blob_id
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="timings-", dir=self.tmp_dir) as tmp:
+            work = Path(tmp)
+            video_path, pdf_path = work / f"video.{video_kind}", work / "slides.pdf"
+            for blob, path in ((video_blob, video_path), (pdf_blob, pdf_path)):
+                with self.blobs.open(blob) as stream, path.open("wb") as out:
+                    shutil.copyfileobj(stream, out, 1024 * 1024)
+            try:
+                found, source = find_timings(video_path, pdf_path, work), "auto"
+            except MediaError as exc:
+                log.info("no timings found for lecture %s: %s", lecture_id, exc)
+                found, source = [[0.0, 0]], "failed"
+        with self.db.unit_of_work() as uow:
+            lecture = uow.session.get(Lecture, lecture_id)
+            if lecture is not None and lecture.timings_source == PENDING:
+                lecture.timings, lecture.timings_source = found, source
+                lecture.updated_at = utcnow()
 
     def _put(self, path: Path) -> tuple[str, int, str]:
         with path.open("rb") as stream:

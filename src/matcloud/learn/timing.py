@@ -156,6 +156,10 @@ def auto_timings(video: Path, slides: list[np.ndarray], *, fps: float = 2.0) -> 
     templates = slide_templates(slides, cells)
     path = smooth_sequence(score_frames(frames, layouts, templates, cells))
     del frames
+    if len(path) == 0 or (path < 0).all():  # a place for slides, but none of these pages in it
+        raise MediaError(
+            "none of the PDF's pages could be recognised in the video: give the timings as a CSV"
+        )
     changes = [int(i) for i in np.flatnonzero(path[1:] != path[:-1]) + 1]
     bounds = [0, *changes, len(path)]
 
