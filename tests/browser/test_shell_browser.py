@@ -32,7 +32,9 @@ def test_home_page_renders_the_five_sections(live_site: LiveSite, browser_page: 
     assert color == "rgb(123, 63, 160)"
     page.click("text=LEARN")
     assert page.url.endswith("/learn")
-    assert page.locator("h2", has_text="Not yet available").is_visible()
+    assert page.locator("text=Nothing is published here yet").is_visible()
+    page.click("text=Browse lectures")
+    assert page.url.endswith("/learn/lectures")
     page.click("text=EXPLORE")
     assert page.url.endswith("/explore")
     page.click("text=Browse AiiDA archives")

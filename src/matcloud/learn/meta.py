@@ -135,8 +135,43 @@ def chapters_vtt(timings: list[list[float]], titles: list[str], duration: float)
     return "\n".join(lines)
 
 
+def check_timings(timings: Any, pages: int, duration: float) -> list[list[float]]:
+    """Edited timings, checked: a list of ``[start, page]`` (page 0-based)."""
+    errors: list[FieldError] = []
+    if not isinstance(timings, list) or not timings:
+        raise ValidationFailed(
+            "The timings must be a non-empty list of [start, page].",
+            [FieldError("timings", "not a list")],
+        )
+    checked: list[list[float]] = []
+    for i, item in enumerate(timings):
+        ok = (
+            isinstance(item, list | tuple)
+            and len(item) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in item)
+        )
+        if not ok:
+            errors.append(FieldError(f"timings[{i}]", "must be [start seconds, page]"))
+            continue
+        start, page = float(item[0]), item[1]
+        if page != int(page) or not 0 <= int(page) < pages:
+            errors.append(FieldError(f"timings[{i}]", f"page {page} does not exist ({pages})"))
+        elif not 0 <= start < duration:
+            errors.append(FieldError(f"timings[{i}]", f"{start} s is outside the video"))
+        elif checked and start <= checked[-1][0]:
+            errors.append(FieldError(f"timings[{i}]", "starts must increase"))
+        else:
+            checked.append([round(start, 3), int(page)])
+    if not errors and checked[0][0] != 0:
+        errors.append(FieldError("timings[0]", "the first slide starts at 0"))
+    if errors:
+        raise ValidationFailed.listing("The timings are wrong", errors)
+    return checked
+
+
 __all__ = [
     "LectureMeta",
+    "check_timings",
     "check_captions",
     "chapters_vtt",
     "parse_meta",

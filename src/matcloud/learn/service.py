@@ -24,19 +24,19 @@ from sqlalchemy.orm import Session
 
 from matcloud.core.auth import Identity, require_role
 from matcloud.core.db import Database, utcnow
-from matcloud.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from matcloud.core.errors import Conflict, NotFound
 from matcloud.core.jobs import JobQueue
 from matcloud.core.models import Role
 from matcloud.core.storage import BlobStore
+from matcloud.learn.catalogue import search_lectures, summary
 from matcloud.learn.ingest import PENDING, Prepared, find_timings, prepare
 from matcloud.learn.media import MediaError
-from matcloud.learn.meta import chapters_vtt, parse_meta, slug_for
+from matcloud.learn.meta import chapters_vtt, check_timings, parse_meta, slug_for
 from matcloud.learn.models import Lecture, LectureFile, Slide
 
 log = logging.getLogger(__name__)
 TIMINGS_JOB = "learn.find_timings"
 MEDIA_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "pdf": "application/pdf"}
-PAGE_SIZE = 24
 PNG = "image/png"
 
 
@@ -242,61 +242,9 @@ class LearnService:
     def lectures(
         self, *, q: str = "", series: str = "", topic: str = "", page: int = 1
     ) -> dict[str, Any]:
-        """The lectures, newest first, filtered by series, topic and a text search over the
-        titles, descriptions, speakers and every slide's text (hits name their slides)."""
-        terms = [t for t in q.lower().split() if t][:10]
+        """The lectures, newest first, filtered and searched (see :func:`search_lectures`)."""
         with self.db.read() as session:
-            every = session.scalars(select(Lecture).order_by(Lecture.held_on.desc())).all()
-            series_counts: dict[str, int] = {}
-            topic_counts: dict[str, int] = {}
-            for lecture in every:
-                if lecture.series:
-                    series_counts[lecture.series] = series_counts.get(lecture.series, 0) + 1
-                for t in lecture.topics:
-                    topic_counts[t] = topic_counts.get(t, 0) + 1
-            chosen = [
-                lec
-                for lec in every
-                if (not series or lec.series == series)
-                and (not topic or topic.lower() in (t.lower() for t in lec.topics))
-            ]
-            hits = self._slide_hits(session, [lec.id for lec in chosen], terms) if terms else {}
-            if terms:
-                chosen = [lec for lec in chosen if lec.id in hits or _matches(lec, terms)]
-            total = len(chosen)
-            page = max(page, 1)
-            shown = chosen[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-            items = [self._summary(lec) | {"slides_found": hits.get(lec.id, [])} for lec in shown]
-        return {
-            "lectures": items,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "query": {"q": q, "series": series, "topic": topic},
-            "facets": {
-                "series": sorted(series_counts.items()),
-                "topics": sorted(topic_counts.items(), key=lambda kv: (-kv[1], kv[0].lower())),
-            },
-        }
-
-    @staticmethod
-    def _slide_hits(
-        session: Session, lecture_ids: list[int], terms: list[str]
-    ) -> dict[int, list[dict[str, Any]]]:
-        if not lecture_ids:
-            return {}
-        conditions = [func.lower(Slide.text).contains(t, autoescape=True) for t in terms]
-        rows = session.execute(
-            select(Slide.lecture_id, Slide.page, Slide.title, Slide.text)
-            .where(Slide.lecture_id.in_(lecture_ids), *conditions)
-            .order_by(Slide.lecture_id, Slide.page)
-        ).all()
-        found: dict[int, list[dict[str, Any]]] = {}
-        for lecture_id, page, title, text in rows:
-            found.setdefault(lecture_id, []).append(
-                {"slide": page + 1, "title": title, "snippet": _snippet(text, terms)}
-            )
-        return found
+            return search_lectures(session, q=q, series=series, topic=topic, page=page)
 
     def lecture(self, slug: str) -> dict[str, Any]:
         """The player's data: the lecture, its files, slides (with titles) and timings."""
@@ -309,7 +257,7 @@ class LearnService:
                 select(Slide).where(Slide.lecture_id == lecture.id).order_by(Slide.page)
             ).all()
             base = f"/learn/lectures/{slug}"
-            body = self._summary(lecture) | {
+            body = summary(lecture) | {
                 "description": lecture.description,
                 "timings": lecture.timings,
                 "timings_source": lecture.timings_source,
@@ -390,75 +338,5 @@ class LearnService:
             raise NotFound(f"There is no lecture {slug!r}.")
         return found
 
-    @staticmethod
-    def _summary(lecture: Lecture) -> dict[str, Any]:
-        return {
-            "slug": lecture.slug,
-            "title": lecture.title,
-            "speakers": lecture.speakers,
-            "date": lecture.held_on.isoformat(),
-            "series": lecture.series,
-            "topics": lecture.topics,
-            "licence": lecture.licence,
-            "duration": lecture.duration,
-            "slide_count": lecture.slide_count,
-            "demo": lecture.is_demo,
-            "url": f"/learn/lectures/{lecture.slug}",
-            "thumb": f"/learn/lectures/{lecture.slug}/thumbs/1.png",
-        }
 
-
-def check_timings(timings: Any, pages: int, duration: float) -> list[list[float]]:
-    """Edited timings, checked: a list of ``[start, page]`` (page 0-based)."""
-    errors: list[FieldError] = []
-    if not isinstance(timings, list) or not timings:
-        raise ValidationFailed(
-            "The timings must be a non-empty list of [start, page].",
-            [FieldError("timings", "not a list")],
-        )
-    checked: list[list[float]] = []
-    for i, item in enumerate(timings):
-        ok = (
-            isinstance(item, list | tuple)
-            and len(item) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in item)
-        )
-        if not ok:
-            errors.append(FieldError(f"timings[{i}]", "must be [start seconds, page]"))
-            continue
-        start, page = float(item[0]), item[1]
-        if page != int(page) or not 0 <= int(page) < pages:
-            errors.append(FieldError(f"timings[{i}]", f"page {page} does not exist ({pages})"))
-        elif not 0 <= start < duration:
-            errors.append(FieldError(f"timings[{i}]", f"{start} s is outside the video"))
-        elif checked and start <= checked[-1][0]:
-            errors.append(FieldError(f"timings[{i}]", "starts must increase"))
-        else:
-            checked.append([round(start, 3), int(page)])
-    if not errors and checked[0][0] != 0:
-        errors.append(FieldError("timings[0]", "the first slide starts at 0"))
-    if errors:
-        raise ValidationFailed.listing("The timings are wrong", errors)
-    return checked
-
-
-def _matches(lecture: Lecture, terms: list[str]) -> bool:
-    haystack = " ".join(
-        [lecture.title, lecture.description, lecture.series, " ".join(lecture.topics)]
-        + [s.get("name", "") for s in lecture.speakers]
-    ).lower()
-    return all(t in haystack for t in terms)
-
-
-def _snippet(text: str, terms: list[str], width: int = 80) -> str:
-    flat = " ".join(text.split())
-    at = min((flat.lower().find(t) for t in terms if t in flat.lower()), default=0)
-    start = max(at - width // 2, 0)
-    return (
-        ("…" if start else "")
-        + flat[start : start + width]
-        + ("…" if start + width < len(flat) else "")
-    )
-
-
-__all__ = ["LearnService", "Stored", "check_timings"]
+__all__ = ["LearnService", "Stored"]
