@@ -7,8 +7,9 @@ obvious matcher.
    video (H.264, 640x360, 10 fps, made by ffmpeg like the demo lecture's) of about
    ``--minutes`` following a seeded schedule: segments of 6-25 s, most slides full frame, a
    third of the segments with the slide at 55-75 % in a corner or the middle of an edge over a
-   moving "speaker", a few with the speaker's camera inset, a few speaker-only gaps, some slides
-   skipped and some shown again. The schedule is the truth.
+   moving "speaker" (in ``--layouts`` places: a recording keeps a few), a few with the
+   speaker's camera inset, a few speaker-only gaps, some slides skipped and some shown again.
+   The schedule is the truth.
 2. **Ours**: ``learn.timing.auto_timings`` (the job that runs after an upload).
 3. **Anchor**: the obvious matcher — frames sampled at 2 per second, each compared with every
    page scaled to the whole frame (mean absolute difference of 160x90 grey images), the best
@@ -68,8 +69,11 @@ def pages(count: int, rng: random.Random) -> bytes:
     return write_pdf(made)
 
 
-def schedule(count: int, minutes: float, rng: random.Random) -> list[Segment]:
-    """Mostly forward through the slides, some skipped, some shown again, placements mixed."""
+def schedule(count: int, minutes: float, layouts: int, rng: random.Random) -> list[Segment]:
+    """Mostly forward through the slides, some skipped, some shown again; placements mixed
+    among full frame, a camera inset, and ``layouts`` places for a smaller slide (a recording
+    keeps a few: the slide in a corner beside the speaker, say)."""
+    places = [(rng.choice(CORNERS), round(rng.uniform(0.55, 0.75), 2)) for _ in range(layouts)]
     found: list[Segment] = []
     total, page = 0.0, 0
     while total < minutes * 60 - 5:
@@ -80,7 +84,7 @@ def schedule(count: int, minutes: float, rng: random.Random) -> list[Segment]:
             total += seconds
             continue
         if roll < 0.40:
-            placement, fraction = rng.choice(CORNERS), round(rng.uniform(0.55, 0.75), 2)
+            placement, fraction = rng.choice(places)
         elif roll < 0.48:
             placement, fraction = "cam", 1.0
         else:
@@ -145,6 +149,7 @@ def main() -> None:
     parser.add_argument("--slides", type=int, default=40)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--layouts", type=int, default=2, help="places of a smaller slide")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     demo_media.MAKE_TIMEOUT = 1800.0  # a long video takes longer to make than the demo's
@@ -152,7 +157,7 @@ def main() -> None:
         work = Path(tmp)
         pdf = work / "slides.pdf"
         pdf.write_bytes(pages(args.slides, rng))
-        plan = schedule(args.slides, args.minutes, rng)
+        plan = schedule(args.slides, args.minutes, args.layouts, rng)
         started = time.perf_counter()
         video = work / "lecture.mp4"
         truth = slides_video(render_pdf(pdf, work / "png", width=640), plan, video)
@@ -161,8 +166,9 @@ def main() -> None:
         length = sum(s[3] for s in plan)
         placed = sum(1 for s in plan if s[1] not in ("full", "cam", "speaker"))
         print(
-            f"lecture: {args.slides} slides, {len(plan)} segments ({placed} in a corner or at an "
-            f"edge), {len(truth) - 1} slide changes, {length / 60:.1f} min; video made in "
+            f"lecture: {args.slides} slides, {len(plan)} segments ({placed} smaller, in "
+            f"{len({s[1:3] for s in plan if s[1] not in ('full', 'cam', 'speaker')})} places), "
+            f"{len(truth) - 1} slide changes, {length / 60:.1f} min; video made in "
             f"{made:.0f} s ({video.stat().st_size / 1e6:.1f} MB)"
         )
         results = {}
