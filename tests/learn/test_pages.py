@@ -100,3 +100,16 @@ def test_the_upload_page_is_for_administrators(client: TestClient, app: FastAPI)
     make_user(app, "user@example.org", Role.USER)
     sign_in(client, "user@example.org")
     assert client.get("/learn/new").status_code == 403
+
+
+def test_the_site_search_finds_lectures_by_their_slides(
+    client: TestClient, lecture: dict[str, Any]
+) -> None:
+    found = client.get("/search.json", params={"q": "reciprocal lattice"}).json()
+    hits = [h for h in found["hits"] if h["kind"] == "lecture"]
+    assert len(hits) == 1 and hits[0]["url"].startswith(f"/learn/lectures/{SLUG}?slide=")
+    assert "reciprocal" in hits[0]["summary"].lower()
+    assert not [
+        h for h in client.get("/search.json", params={"q": "zzzqqq"}).json()["hits"]
+        if h["kind"] == "lecture"
+    ]  # fmt: skip

@@ -52,10 +52,12 @@ def load_demo_lecture(
             slides=(made.pdf, made.pdf.name),
             is_demo=True,
         )
-    yield (
-        f"demo lecture {lecture['url']}: {lecture['slide_count']} slides, "
-        f"{len(lecture['timings'])} slide changes found in the video"
+    found = (
+        "its timings being found by the job worker"
+        if lecture["timings_source"] == "pending"
+        else f"{len(lecture['timings'])} slide changes found in the video"
     )
+    yield f"demo lecture {lecture['url']}: {lecture['slide_count']} slides, {found}"
 
 
 __all__ = ["META", "load_demo_lecture"]

@@ -58,8 +58,9 @@ for _slug in ("learn", "work", "discover", "explore", "archive"):
 
 @page(router, "/search")
 def search(request: Request, q: str = "") -> Page:
-    """Search what the site holds: the sections' descriptions and the archive's records (the
-    first 20; the archive's own search page has all of them, with facets)."""
+    """Search what the site holds: the sections' descriptions, the archive's records (the
+    first 20; the archive's own search page has all of them, with facets) and the lectures
+    (the first 10, by their slides' text too; LEARN's list has all of them)."""
     terms = [t for t in q.lower().split() if t][:20]
     hits = []
     if terms:
@@ -92,6 +93,21 @@ def search(request: Request, q: str = "") -> Page:
                     + (" et al." if len(names) > 5 else "")
                     + f" ({meta.get('publication_date', '')[:4]})",
                     "url": f"/records/{record['id']}",
+                }
+            )
+        lectures = request.app.state.learn.lectures(q=q)
+        for lecture in lectures["lectures"][:10]:
+            slides = lecture["slides_found"]
+            where = f"?slide={slides[0]['slide']}" if slides else ""
+            said = f"slide {slides[0]['slide']}: {slides[0]['snippet']}" if slides else ""
+            speakers = ", ".join(s["name"] for s in lecture["speakers"])
+            hits.append(
+                {
+                    "kind": "lecture",
+                    "title": lecture["title"],
+                    "summary": f"{speakers} ({lecture['date'][:4]})"
+                    + (f" — {said}" if said else ""),
+                    "url": lecture["url"] + where,
                 }
             )
     return Page(
