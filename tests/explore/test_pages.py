@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import sqlite3
+import struct
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -591,3 +594,39 @@ def test_records_holding_the_file(site: Site, monkeypatch: pytest.MonkeyPatch) -
     ]
     html = " ".join(site.page(f"/explore/{site.archive}").split())
     assert 'Published in <a href="/records/gone1">gone1</a>' in html
+
+
+def test_a_damaged_file_is_named_and_the_rest_still_browses(
+    app: FastAPI, manifest: dict[str, Any], tmp_path: Path
+) -> None:
+    """A file whose compressed bytes are corrupt inside an otherwise readable archive: its
+    download is a 422 saying so, its node's page still shows, marking it damaged."""
+    damaged = tmp_path / "damaged.aiida"
+    shutil.copy(FIXTURES / "rich.aiida", damaged)
+    with zipfile.ZipFile(damaged) as archive:
+        member = next(
+            info
+            for info in archive.infolist()
+            if info.filename.startswith("repo/") and "Ångström".encode() in archive.read(info)
+        )
+        assert member.compress_type == zipfile.ZIP_DEFLATED
+    with damaged.open("r+b") as handle:
+        handle.seek(member.header_offset + 26)
+        name_length, extra_length = struct.unpack("<HH", handle.read(4))
+        middle = member.header_offset + 30 + name_length + extra_length + member.compress_size // 2
+        handle.seek(middle)
+        byte = handle.read(1)
+        handle.seek(middle)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    with_explore_pages(app)
+    archive_id = app.state.explore.index_local(damaged)["id"]
+    site = Site(TestClient(app, base_url="http://testserver"), archive_id, "", manifest)
+    with site.client:
+        answer = site.client.get(f"{site.node('singlefile')}/files/notes.txt")
+        assert answer.status_code == 422, answer.text[:300]
+        assert "is damaged inside the archive" in answer.text
+        page = site.page(site.node("singlefile"))
+        assert "Damaged inside the archive" in page
+        twin = site.twin(site.node("singlefile"))
+        assert twin["files"]["children"][0].get("damaged") is True
+        assert site.client.get(f"{site.node('folder')}/files/readme.txt").status_code == 200

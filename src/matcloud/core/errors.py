@@ -87,6 +87,14 @@ class Gone(MatcloudError):
         self.tombstone = dict(tombstone or {})
 
 
+class Damaged(MatcloudError):
+    """Stored content that cannot be read back as it was written (a corrupt file inside an
+    archive): the request was fine, the data is not."""
+
+    status = 422
+    title = "Damaged content"
+
+
 class TooLarge(MatcloudError):
     status = 413
     title = "Too large"
@@ -108,6 +116,7 @@ class Unavailable(MatcloudError):
 
 __all__ = [
     "Conflict",
+    "Damaged",
     "FieldError",
     "Gone",
     "MatcloudError",

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from matcloud.core.errors import NotFound
+from matcloud.core.errors import Damaged, NotFound
 from matcloud.explore.aiida.index import ArchiveSource
 
 #: Entries listed per node, and the largest array read into memory (bigger: shape only).
@@ -130,8 +130,8 @@ class NodeFiles:
             return None
         try:
             array = np.load(io.BytesIO(self.read(key)), allow_pickle=False)
-        except (ValueError, OSError, EOFError, NotFound):
-            return None
+        except (ValueError, OSError, EOFError, NotFound, Damaged):
+            return None  # the panel says the values cannot be shown
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
             return None
         return array

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
-from matcloud.core.errors import NotFound
+from matcloud.core.errors import Damaged, NotFound
 from matcloud.explore.formats import EXPORTERS, Structure, StructureError, export
 from matcloud.explore.node_files import MAX_FILES, find_object, walk_repository
 from matcloud.explore.nodes import ArchiveNodes, loads
@@ -70,9 +70,13 @@ def file_tree(
             item["binary"] = False
             if size and size <= PREVIEW_MAX_FILE and previews > 0:
                 previews -= 1
-                data = nodes.files.read(entry.key, PREVIEW_BYTES)
-                item["preview"] = text_preview(data, size)
-                item["binary"] = item["preview"] is None
+                try:
+                    data = nodes.files.read(entry.key, PREVIEW_BYTES)
+                except Damaged:  # the page shows the rest; opening the file says why
+                    item["damaged"] = True
+                else:
+                    item["preview"] = text_preview(data, size)
+                    item["binary"] = item["preview"] is None
         parent["children"].append(item)
     return {
         "children": root["children"],
@@ -92,6 +96,10 @@ def _safe_type(filename: str) -> str:
     return INLINE_TYPES.get(media.split(";")[0], "application/octet-stream")
 
 
+#: Files up to this size are read whole before the download starts (larger ones stream).
+READ_WHOLE = 8 * 1024 * 1024
+
+
 @router.get("/explore/{archive_id}/nodes/{uuid}/files/{path:path}", name="explore_node_file")
 def node_file(request: Request, archive_id: str, uuid: str, path: str) -> Response:
     """One file of a node's repository, as a download."""
@@ -109,6 +117,9 @@ def node_file(request: Request, archive_id: str, uuid: str, path: str) -> Respon
     }
     if request.headers.get("if-none-match") == f'"{key}"':
         return Response(status_code=304, headers={"ETag": f'"{key}"'})
+    if size <= READ_WHOLE:  # read first: a damaged file is a 422, not a cut-off download
+        body = nodes.files.read(key)
+        return Response(body, media_type=_safe_type(path), headers=headers)
     return StreamingResponse(nodes.files.stream(key), media_type=_safe_type(path), headers=headers)
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from matcloud.core.errors import Damaged
+
 CURRENT_VERSIONS = ("main_0000", "main_0001")
 #: Legacy export versions aiida-core 2.x migrates; 0.1-0.3 it refuses.
 LEGACY_VERSIONS = tuple(f"0.{n}" for n in range(4, 14))
@@ -338,8 +340,16 @@ class Repository:
         return path.open("rb")
 
     def read(self, key: str, limit: int | None = None) -> bytes:
-        with self.open(key) as handle:
-            return handle.read() if limit is None else handle.read(limit)
+        """The object's bytes (the first ``limit``); :class:`Damaged` when its compressed data
+        or checksum in the zip is corrupt."""
+        try:
+            with self.open(key) as handle:
+                return handle.read() if limit is None else handle.read(limit)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise Damaged(
+                f"The file {key[:12]}… is damaged inside the archive ({exc}); the rest of the "
+                "archive can still be browsed."
+            ) from None
 
     @staticmethod
     def _check(key: str) -> None:
