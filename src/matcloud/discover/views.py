@@ -27,6 +27,7 @@ from matcloud.core.auth import require_role
 from matcloud.core.errors import FieldError, ValidationFailed
 from matcloud.core.models import Role
 from matcloud.discover.api import MAX_SPEC_UPLOAD, row_query, service_of
+from matcloud.web.errors import form_error
 from matcloud.web.rendering import Page, page, render
 from matcloud.web.security import current_identity
 
@@ -48,12 +49,7 @@ def _new_page(
 ) -> Page:
     data = {
         "spec": spec,
-        "error": None
-        if error is None
-        else {
-            "detail": str(error),
-            "fields": [{"field": e.field, "message": e.message} for e in error.errors],
-        },
+        "error": None if error is None else form_error(error),
         "sections": service_of(request).sections()["sections"],
         "limit": MAX_SPEC_UPLOAD,
     }

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from matcloud.core.errors import FieldError, ValidationFailed
+from matcloud.learn.meta import speakers_from_lines
 from matcloud.learn.service import LearnService, Stored
 from matcloud.web.fastjson import FastJSONResponse
 from matcloud.web.fileresponse import blob_response
@@ -51,14 +52,9 @@ def meta_from_form(form: FormData) -> dict[str, Any]:
         value = form.get(name)
         return value if isinstance(value, str) else ""
 
-    speakers = []
-    for line in text("speakers").splitlines():
-        name, _, affiliation = line.partition(";")
-        if name.strip():
-            speakers.append({"name": name.strip(), "affiliation": affiliation.strip()})
     meta: dict[str, Any] = {
         "title": text("title"),
-        "speakers": speakers,
+        "speakers": speakers_from_lines(text("speakers").splitlines()),
         "date": text("date") or None,
         "series": text("series"),
         "topics": [t.strip() for t in text("topics").split(",") if t.strip()],

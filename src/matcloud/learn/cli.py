@@ -66,14 +66,12 @@ def add_command(
     found, then it is published at /learn/lectures/<date>-<title>."""  # fmt: skip
     from matcloud.core.errors import MatcloudError, ValidationFailed
     from matcloud.core.instance import Instance
+    from matcloud.learn.meta import speakers_from_lines
     from matcloud.platform import Platform
 
     meta = {
         "title": title,
-        "speakers": [
-            {"name": n.strip(), "affiliation": a.strip()}
-            for n, _, a in (s.partition(";") for s in speakers)
-        ],
+        "speakers": speakers_from_lines(speakers),
         "date": held_on,
         "series": series,
         "topics": list(topics),

@@ -32,14 +32,12 @@ META = {
 }
 
 
-def load_demo_lecture(
-    learn: LearnService, admin: Identity, work: Path | None = None
-) -> Iterator[str]:
+def load_demo_lecture(learn: LearnService, admin: Identity) -> Iterator[str]:
     slug = slug_for(LectureMeta.model_validate(META))
     if learn.exists(slug):
         yield f"demo lecture /learn/lectures/{slug} exists"
         return
-    with tempfile.TemporaryDirectory(prefix="demo-lecture-", dir=work) as tmp:
+    with tempfile.TemporaryDirectory(prefix="demo-lecture-") as tmp:
         try:
             made = make_demo_lecture(Path(tmp))
         except MediaError as exc:  # no ffmpeg or poppler-utils on this machine

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -55,6 +56,17 @@ class LectureMeta(BaseModel):
             known = ", ".join(sorted(LICENCES)[:8])
             raise ValueError(f"{value!r} is not a licence id this site knows (e.g. {known})")
         return value.lower()
+
+
+def speakers_from_lines(lines: Iterable[str]) -> list[dict[str, str]]:
+    """Speakers written ``Name`` or ``Name; Affiliation``, one per line (the upload form's
+    field, the CLI's ``--speaker`` options); blank lines skipped."""
+    speakers = []
+    for line in lines:
+        name, _, affiliation = line.partition(";")
+        if name.strip():
+            speakers.append({"name": name.strip(), "affiliation": affiliation.strip()})
+    return speakers
 
 
 def parse_meta(data: dict[str, Any]) -> LectureMeta:
@@ -176,5 +188,6 @@ __all__ = [
     "chapters_vtt",
     "parse_meta",
     "slug_for",
+    "speakers_from_lines",
     "vtt_time",
 ]

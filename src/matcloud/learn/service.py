@@ -76,9 +76,8 @@ class LearnService:
         require_role(identity, Role.ADMIN)
         checked = parse_meta(meta)
         slug = slug_for(checked)
-        with self.db.read() as session:
-            if session.scalar(select(Lecture.id).where(Lecture.slug == slug)) is not None:
-                raise Conflict(f"There is already a lecture {slug} (the same date and title).")
+        if self.exists(slug):
+            raise Conflict(f"There is already a lecture {slug} (the same date and title).")
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="lecture-", dir=self.tmp_dir) as tmp:
             ready = prepare(

@@ -22,6 +22,7 @@ from matcloud.core.auth import require_role
 from matcloud.core.errors import ValidationFailed
 from matcloud.core.models import Role
 from matcloud.learn.api import add_from_form, meta_from_form, service_of
+from matcloud.web.errors import form_error
 from matcloud.web.rendering import Page, page, render
 from matcloud.web.security import current_identity
 
@@ -42,12 +43,7 @@ def _new_page(
     data = {
         "form": form or {},
         "licences": [{"id": lic.id, "title": lic.title} for lic in LICENCES.values()],
-        "error": None
-        if error is None
-        else {
-            "detail": str(error),
-            "fields": [{"field": e.field, "message": e.message} for e in error.errors],
-        },
+        "error": None if error is None else form_error(error),
     }
     return Page("learn/new.html", data, title="Add a lecture", status=status)
 

@@ -37,6 +37,11 @@ def is_api_request(request: Request) -> bool:
     return path.startswith(API_PREFIXES) or "/api/v4/" in path or wants_json(request)
 
 
+def form_error(error: ValidationFailed) -> dict[str, Any]:
+    """What a form page shows when its input is refused: the detail and each field's problem."""
+    return {"detail": str(error), "fields": [e.as_dict() for e in error.errors]}
+
+
 def problem(
     request: Request,
     status: int,
