@@ -607,7 +607,8 @@ def test_a_damaged_file_is_named_and_the_rest_still_browses(
         member = next(
             info
             for info in archive.infolist()
-            if info.filename.startswith("repo/") and "Ångström".encode() in archive.read(info)
+            if info.filename.startswith("repo/")
+            and archive.read(info).startswith(b"line 1: plain text\nline 2: \xc3\x85ngstr")
         )
         assert member.compress_type == zipfile.ZIP_DEFLATED
     with damaged.open("r+b") as handle:
